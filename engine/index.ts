@@ -1,0 +1,12 @@
+// The engine's public entry: `torch` with PyTorch's names, for TypeScript/JavaScript users and for
+// the Python bridge.
+import './tensorApi';
+import { buildOps } from './ops/index';
+
+buildOps();
+
+export { torch } from './torch';
+export { Tensor } from './tensor';
+export { TorchError } from './errors';
+export { PyFloat } from './scalar';
+export { dispatch } from './ops/registry';

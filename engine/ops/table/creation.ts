@@ -1,0 +1,162 @@
+// Creation ops: torch.tensor (PyTorch's dtype inference and ragged-list errors), zeros/ones/full/empty
+// and their *_like forms. Random and range creation live in their own tables.
+import { DType, castValue, dtypes, getDefaultDType } from '../../dtype';
+import { TorchError, check, runtimeError, valueError } from '../../errors';
+import { PyFloat, isScalar, scalarKind, scalarValue } from '../../scalar';
+import { Tensor } from '../../tensor';
+import { warn } from '../../warnings';
+import { defineOps } from '../spec';
+import { castTensor, contiguous, fullTensor, newTensor } from '../util';
+
+type Nested = unknown;
+
+/** Walk nested sequences: shape, flat values and the inferred kind (PyTorch's infer_scalar_type). */
+function inspect(data: Nested): { shape: number[]; flat: number[]; kind: 'bool' | 'int' | 'float'; dtypeHint: DType | null } {
+  const shape: number[] = [];
+  const flat: number[] = [];
+  let kind: 'bool' | 'int' | 'float' | null = null;
+  let dtypeHint: DType | null = null;
+  const merge = (k: 'bool' | 'int' | 'float') => {
+    if (kind === null || k === 'float' || (k === 'int' && kind === 'bool')) kind = k === 'bool' && kind !== null && kind !== 'bool' ? kind : k;
+  };
+  // determine shape from the first element chain
+  let cur: unknown = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  if (cur instanceof Tensor) {
+    for (const s of cur.shape) shape.push(s);
+  }
+  const walk = (x: unknown, dim: number) => {
+    if (Array.isArray(x)) {
+      if (dim >= shape.length || (shape[dim] !== x.length)) {
+        if (dim >= shape.length) throw new TorchError('TypeError', `not a sequence`);
+        throw valueError(`expected sequence of length ${shape[dim]} at dim ${dim} (got ${x.length})`);
+      }
+      for (const e of x) walk(e, dim + 1);
+      return;
+    }
+    if (x instanceof Tensor) {
+      if (x.numel() !== 1 && dim === shape.length) throw valueError('only one element tensors can be converted to Python scalars');
+      const expect = shape.slice(dim);
+      check(x.ndim === expect.length && x.shape.every((s, i) => s === expect[i]),
+        () => `expected sequence of length ${shape[dim]} at dim ${dim} (got ${x.shape[0]})`, 'ValueError');
+      for (const v of x.toFlatArray()) flat.push(v);
+      merge(x.dtype.category);
+      dtypeHint = dtypeHint ?? x.dtype;
+      return;
+    }
+    if (dim !== shape.length) {
+      throw valueError(`expected sequence of length ${shape[dim]} at dim ${dim} (got ${describe(x)})`);
+    }
+    if (!isScalar(x)) {
+      throw new TorchError('TypeError', `new(): invalid data type '${x === null || x === undefined ? 'NoneType' : typeof x === 'string' ? 'str' : typeof x}'`);
+    }
+    merge(scalarKind(x));
+    flat.push(scalarValue(x));
+  };
+  walk(data, 0);
+  return { shape, flat, kind: kind ?? 'float', dtypeHint };
+}
+
+function describe(x: unknown): string {
+  return isScalar(x) ? `${x instanceof PyFloat ? 'float' : typeof x === 'boolean' ? 'bool' : 'int'}` : 'object';
+}
+
+function tensorFromData(data: Nested, dtype: DType | null, requiresGrad: boolean): Tensor {
+  if (data instanceof Tensor) {
+    warn('UserWarning', 'To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).');
+    const t = castTensor(data, dtype ?? data.dtype);
+    t.requiresGrad = requiresGrad;
+    return t;
+  }
+  const { shape, flat, kind, dtypeHint } = inspect(data);
+  let dt = dtype;
+  if (!dt) {
+    const allTensors = dtypeHint !== null && kind === dtypeHint.category;
+    dt = allTensors && dtypeHint ? dtypeHint : kind === 'bool' ? dtypes.bool : kind === 'int' ? dtypes.int64 : getDefaultDType();
+  }
+  const t = newTensor(shape, dt);
+  const d = t.storage.data;
+  for (let i = 0; i < flat.length; i++) d[i] = castValue(dt, flat[i]);
+  if (requiresGrad) {
+    check(dt.category === 'float', 'Only Tensors of floating point and complex dtype can require gradients');
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+function factory(shape: number[], value: number, dtype: DType | null, requiresGrad: boolean, kindDefault: DType = getDefaultDType()): Tensor {
+  for (const s of shape) check(s >= 0, () => `Trying to create tensor with negative dimension ${s}: [${shape.join(', ')}]`);
+  const t = fullTensor(shape, value, dtype ?? kindDefault);
+  if (requiresGrad) {
+    check(t.dtype.category === 'float', 'Only Tensors of floating point and complex dtype can require gradients');
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+const FACTORY_KW = '*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool requires_grad=False';
+const LIKE_KW = '*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool requires_grad=False, MemoryFormat? memory_format=None';
+
+export default defineOps([
+  {
+    name: 'tensor', variants: ['function'],
+    sig: 'tensor(Any data, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False, bool pin_memory=False)',
+    doc: 'Constructs a tensor from data (nested lists or scalars). Ints give int64, any float gives the default float dtype, bools give bool.',
+    impl: (a) => tensorFromData(a.data, a.dtype, a.requires_grad),
+  },
+  {
+    name: 'zeros', variants: ['function'], sig: `zeros(int[] size, ${FACTORY_KW})`,
+    doc: 'A tensor filled with 0 (default float dtype).',
+    impl: (a) => factory(a.size, 0, a.dtype, a.requires_grad),
+  },
+  {
+    name: 'ones', variants: ['function'], sig: `ones(int[] size, ${FACTORY_KW})`,
+    doc: 'A tensor filled with 1 (default float dtype).',
+    impl: (a) => factory(a.size, 1, a.dtype, a.requires_grad),
+  },
+  {
+    name: 'empty', variants: ['function'], sig: `empty(int[] size, ${FACTORY_KW}, MemoryFormat? memory_format=None)`,
+    doc: 'An uninitialised tensor (here: zero-filled).',
+    impl: (a) => factory(a.size, 0, a.dtype, a.requires_grad),
+  },
+  {
+    name: 'full', variants: ['function'], sig: `full(int[] size, Scalar fill_value, ${FACTORY_KW})`,
+    doc: 'A tensor filled with fill_value; its dtype is inferred from fill_value (int64, bool or the default float).',
+    impl: (a) => {
+      const k = scalarKind(a.fill_value);
+      const dflt = k === 'bool' ? dtypes.bool : k === 'int' ? dtypes.int64 : getDefaultDType();
+      return factory(a.size, scalarValue(a.fill_value), a.dtype, a.requires_grad, dflt);
+    },
+  },
+  {
+    name: 'zeros_like', variants: ['function'], sig: `zeros_like(Tensor self, ${LIKE_KW})`,
+    doc: 'Zeros with the shape (and by default dtype) of input.',
+    impl: (a) => factory(a.self.shape, 0, a.dtype ?? a.self.dtype, a.requires_grad),
+  },
+  {
+    name: 'ones_like', variants: ['function'], sig: `ones_like(Tensor self, ${LIKE_KW})`,
+    doc: 'Ones with the shape (and by default dtype) of input.',
+    impl: (a) => factory(a.self.shape, 1, a.dtype ?? a.self.dtype, a.requires_grad),
+  },
+  {
+    name: 'empty_like', variants: ['function'], sig: `empty_like(Tensor self, ${LIKE_KW})`,
+    doc: 'An uninitialised tensor with the shape of input (here: zero-filled).',
+    impl: (a) => factory(a.self.shape, 0, a.dtype ?? a.self.dtype, a.requires_grad),
+  },
+  {
+    name: 'full_like', variants: ['function'], sig: `full_like(Tensor self, Scalar fill_value, ${LIKE_KW})`,
+    doc: 'A tensor shaped like input filled with fill_value, in input’s dtype unless dtype is given.',
+    impl: (a) => factory(a.self.shape, scalarValue(a.fill_value), a.dtype ?? a.self.dtype, a.requires_grad),
+  },
+  {
+    name: 'scalar_tensor', variants: ['function'], sig: `scalar_tensor(Scalar s, ${FACTORY_KW})`,
+    doc: 'A 0-dim tensor holding s (default float dtype).',
+    impl: (a) => factory([], scalarValue(a.s), a.dtype, a.requires_grad),
+  },
+]);
+
+export { tensorFromData, contiguous, runtimeError };

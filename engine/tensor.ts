@@ -1,0 +1,111 @@
+// Tensor: data (storage + shape + strides + offset + dtype) and autograd links. No op logic lives here:
+// op methods are attached from the op table (engine/ops/index.ts).
+import { DType, StorageArray } from './dtype';
+import { Shape, contiguousStrides, isContiguous, numel } from './shape';
+import type { Node } from './autograd';
+
+export type DeviceType = 'cpu' | 'webgpu';
+
+export class Device {
+  constructor(readonly type: DeviceType, readonly index: number | null = null) {}
+  toString(): string { return this.index === null ? this.type : `${this.type}:${this.index}`; }
+}
+export const cpu = new Device('cpu');
+
+/** A flat buffer shared by views. The version counter is shared too, like PyTorch's. */
+export class Storage {
+  version = 0;
+  constructor(public data: StorageArray, readonly device: Device = cpu) {}
+  get length(): number { return this.data.length; }
+}
+
+let nextId = 1;
+
+export class Tensor {
+  readonly id = nextId++;
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  gradFn: Node | null = null;
+  /** which output of gradFn this tensor is */
+  outputNr = 0;
+  retainsGrad = false;
+  /** nn.Parameter: prints "Parameter containing:" */
+  isParameter = false;
+  /** the tensor this one is a view of (PyTorch's _base), null for non-views */
+  base: Tensor | null = null;
+  /** AccumulateGrad node of a leaf, created on first use and kept so graphs share it */
+  accNode: Node | null = null;
+  /** Python-visible name for the graph panel and hover (set by the runtime where known) */
+  label: string | null = null;
+  /** hooks registered with register_hook */
+  hooks: ((g: Tensor) => Tensor | void)[] | null = null;
+  /** a 0-dim tensor made from a Python scalar (at::is_wrapped_number) */
+  wrappedNumber = false;
+
+  constructor(
+    public storage: Storage,
+    public shape: number[],
+    public strides: number[],
+    public offset: number,
+    public dtype: DType,
+  ) {}
+
+  static fromArray(data: StorageArray, shape: Shape, dtype: DType): Tensor {
+    return new Tensor(new Storage(data), shape.slice(), contiguousStrides(shape), 0, dtype);
+  }
+
+  get ndim(): number { return this.shape.length; }
+  /** number of elements (torch's numel()) */
+  numel(): number { return numel(this.shape); }
+  get device(): Device { return this.storage.device; }
+  get isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
+  get isLeaf(): boolean { return this.gradFn === null; }
+  get version(): number { return this.storage.version; }
+  bumpVersion(): void { this.storage.version++; }
+
+  /** Physical offsets of every element, in logical (row-major) order. */
+  offsets(): Int32Array | Float64Array {
+    const n = this.numel();
+    const out = n < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
+    const nd = this.shape.length;
+    if (n === 0) return out;
+    if (this.isContiguous) {
+      for (let i = 0; i < n; i++) out[i] = this.offset + i;
+      return out;
+    }
+    const idx = new Array<number>(nd).fill(0);
+    let off = this.offset;
+    const shape = this.shape, st = this.strides;
+    for (let i = 0; i < n; i++) {
+      out[i] = off;
+      for (let d = nd - 1; d >= 0; d--) {
+        idx[d]++;
+        off += st[d];
+        if (idx[d] < shape[d]) break;
+        off -= st[d] * shape[d];
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  /** Values in logical order as a fresh array of the storage's kind. */
+  contiguousData(): StorageArray {
+    const data = this.storage.data;
+    if (this.isContiguous) return data.subarray(this.offset, this.offset + this.numel());
+    const offs = this.offsets();
+    const out = new (this.dtype.arrayCtor)(offs.length);
+    for (let i = 0; i < offs.length; i++) out[i] = data[offs[i]];
+    return out;
+  }
+
+  /** Values in logical order as JS numbers. */
+  toFlatArray(): number[] {
+    return Array.from(this.contiguousData());
+  }
+
+  /** The single value of a one-element tensor. */
+  scalarValue(): number {
+    return this.storage.data[this.offset];
+  }
+}
