@@ -34,10 +34,10 @@ function divRoundHalfEven(num: bigint, den: bigint): bigint {
 }
 
 /** '{:.pf}' of a finite non-negative a, without the sign. */
-function fixedAbs(a: number, p: number): string {
-  if (Number.isSafeInteger(a)) return p === 0 ? String(a) : `${a}.${'0'.repeat(p)}`;
+function fixedAbs(a: number, p: number, exact = false): string {
+  if (!exact && Number.isSafeInteger(a)) return p === 0 ? String(a) : `${a}.${'0'.repeat(p)}`;
   // A tie needs 2·a·10^p to be an odd integer, so a·2^(p+1) must be an integer.
-  if (p <= 100 && a < 1e21 && !Number.isInteger(a * 2 ** (p + 1))) return a.toFixed(p);
+  if (!exact && p <= 100 && a < 1e21 && !Number.isInteger(a * 2 ** (p + 1))) return a.toFixed(p);
   const [num, den] = toFraction(a);
   let s = divRoundHalfEven(num * pow10(p), den).toString();
   if (p === 0) return s;
@@ -46,10 +46,10 @@ function fixedAbs(a: number, p: number): string {
 }
 
 /** p+1 significant digits and the decimal exponent of a finite non-negative a ('{:.pe}'). */
-function expAbs(a: number, p: number): { digits: string; exp: number } {
+function expAbs(a: number, p: number, exact = false): { digits: string; exp: number } {
   if (a === 0) return { digits: '0'.repeat(p + 1), exp: 0 };
   const kEst = Math.floor(Math.log10(a));
-  if (p <= 100 && true) {
+  if (!exact && p <= 100 && !Number.isInteger(a) && !Number.isInteger(a * 2 ** Math.max(0, p - kEst + 2))) {
     const s = a.toExponential(p);
     const i = s.indexOf('e');
     return { digits: s.slice(0, i).replace('.', ''), exp: Number(s.slice(i + 1)) };
@@ -79,16 +79,16 @@ function expSuffix(k: number): string {
   return `e${k < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
 }
 
-/** Python's format(x, '.{p}f'). */
-export function pyFormatFixed(x: number, p: number): string {
+/** Python's format(x, '.{p}f'). `exact` forces the BigInt path (tests compare it with the fast one). */
+export function pyFormatFixed(x: number, p: number, exact = false): string {
   if (!Number.isFinite(x)) return nonFinite(x);
-  return signOf(x) + fixedAbs(Math.abs(x), p);
+  return signOf(x) + fixedAbs(Math.abs(x), p, exact);
 }
 
-/** Python's format(x, '.{p}e'). */
-export function pyFormatExp(x: number, p: number): string {
+/** Python's format(x, '.{p}e'). `exact` forces the BigInt path. */
+export function pyFormatExp(x: number, p: number, exact = false): string {
   if (!Number.isFinite(x)) return nonFinite(x);
-  const { digits, exp } = expAbs(Math.abs(x), p);
+  const { digits, exp } = expAbs(Math.abs(x), p, exact);
   const mant = p === 0 ? digits : `${digits[0]}.${digits.slice(1)}`;
   return signOf(x) + mant + expSuffix(exp);
 }

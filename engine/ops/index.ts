@@ -8,8 +8,18 @@ import { call, castTensor } from './util';
 import creation from './table/creation';
 import core from './table/core';
 import arith from './table/arith';
+import unary from './table/unary';
+import compare from './table/compare';
+import reduce from './table/reduce';
+import linalg from './table/linalg';
+import shape from './table/shape';
+import indexing from './table/indexing';
+import random from './table/random';
+import range from './table/range';
+import nn from './table/nn';
+import losses from './table/losses';
 
-export const TABLES: OpDef[][] = [creation, core, arith];
+export const TABLES: OpDef[][] = [creation, core, arith, unary, compare, reduce, linalg, shape, indexing, random, range, nn, losses];
 
 let built = false;
 export function buildOps(): void {

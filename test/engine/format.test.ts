@@ -104,6 +104,26 @@ describe('Python float formatting', () => {
     expect(pyFormatFixed(1e22, 1)).toBe('10000000000000000000000.0');
     expect(pyFormatFixed(-0.00001, 4)).toBe('-0.0000');
   });
+  it('fast paths (toFixed/toExponential) agree with the exact BigInt path', () => {
+    let seed = 12345;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const view = new DataView(new ArrayBuffer(8));
+    const bad: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      let x: number;
+      const kind = i % 4;
+      if (kind === 0) x = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20);
+      else if (kind === 1) x = Math.fround((rnd() - 0.5) * 10 ** Math.floor(rnd() * 16 - 8));
+      else if (kind === 2) x = Math.floor((rnd() - 0.5) * 4096) / 2 ** Math.floor(rnd() * 14); // dyadic ties
+      else { view.setUint32(0, Math.floor(rnd() * 2 ** 31)); view.setUint32(4, Math.floor(rnd() * 2 ** 32)); x = view.getFloat64(0); }
+      const p = Math.floor(rnd() * 12);
+      if (pyFormatFixed(x, p) !== pyFormatFixed(x, p, true)) bad.push(`${x} .${p}f`);
+      if (pyFormatExp(x, p) !== pyFormatExp(x, p, true)) bad.push(`${x} .${p}e`);
+      const r = formatPyFloat(x);
+      if (Number(r) !== x && !Number.isNaN(x)) bad.push(`repr ${x} -> ${r}`);
+    }
+    expect(bad).toEqual([]);
+  });
   it('str(int) beyond 2^53', () => {
     expect(formatPyInt(-(2 ** 63))).toBe('-9223372036854775808');
     expect(formatPyInt(2 ** 60)).toBe('1152921504606846976');

@@ -1,0 +1,5 @@
+// Op table: indexing ops. (Each entry: names, PyTorch schema, doc, impl recording its backward, samples.)
+import { defineOps } from '../spec';
+
+export default defineOps([
+]);
