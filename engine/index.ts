@@ -10,3 +10,4 @@ export { Tensor } from './tensor';
 export { TorchError } from './errors';
 export { PyFloat } from './scalar';
 export { dispatch } from './ops/registry';
+export { NamedTuple } from './namedtuple';

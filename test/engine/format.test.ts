@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DTypeName, dtypes, getDefaultDType, setDefaultDType } from '../../engine/dtype';
+import { Tensor } from '../../engine/tensor';
 import {
   formatPyFloat, formatPyInt, formatTensor, getPrintOptions, Printable, PrintOptions, pyFormatExp, pyFormatFixed,
   resetPrintOptions, setPrintOptions, SetPrintOptionsArgs,
@@ -120,7 +121,7 @@ describe('Python float formatting', () => {
       if (pyFormatFixed(x, p) !== pyFormatFixed(x, p, true)) bad.push(`${x} .${p}f`);
       if (pyFormatExp(x, p) !== pyFormatExp(x, p, true)) bad.push(`${x} .${p}e`);
       const r = formatPyFloat(x);
-      if (Number(r) !== x && !Number.isNaN(x)) bad.push(`repr ${x} -> ${r}`);
+      if (Number.isFinite(x) && Number(r) !== x) bad.push(`repr ${x} -> ${r}`);
     }
     expect(bad).toEqual([]);
   });
@@ -143,6 +144,13 @@ describe('formatTensor details not reachable from CPU PyTorch', () => {
     setDefaultDType(dtypes.float64);
     expect(getDefaultDType()).toBe(dtypes.float64);
     expect(formatTensor(printable({ shape: [1], dtype: 'float32', values: [1.5] }))).toBe('tensor([1.5000], dtype=torch.float32)');
+  });
+  it('formats an engine Tensor (structural Printable)', () => {
+    const t: Printable = Tensor.fromArray(new Float32Array([1.5, -2, 0.25, 4]), [2, 2], dtypes.float32);
+    expect(formatTensor(t)).toBe('tensor([[ 1.5000, -2.0000],\n        [ 0.2500,  4.0000]])');
+    const p = Tensor.fromArray(new Uint8Array([1, 0]), [2], dtypes.bool);
+    p.isParameter = true;
+    expect(formatTensor(p)).toBe('Parameter containing:\ntensor([ True, False])');
   });
   it('per-call options do not change the global ones', () => {
     const t = printable({ shape: [2], dtype: 'float32', values: [1.25, 2] });
