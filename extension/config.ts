@@ -1,0 +1,27 @@
+// Settings (contributes.configuration in package.json) read in one place.
+import * as vscode from 'vscode';
+
+export interface GradscopeConfig {
+  inlineHints: boolean;
+  cellDelimiter: string;
+  printPrecision: number;
+  printLinewidth: number;
+  device: 'auto' | 'cpu';
+}
+
+export function readConfig(): GradscopeConfig {
+  const c = vscode.workspace.getConfiguration('gradscope');
+  return {
+    inlineHints: c.get<boolean>('inlineHints', true),
+    cellDelimiter: c.get<string>('cellDelimiter', '^\\s*#\\s*%%'),
+    printPrecision: c.get<number>('print.precision', 4),
+    printLinewidth: c.get<number>('print.linewidth', 80),
+    device: c.get<'auto' | 'cpu'>('device', 'auto'),
+  };
+}
+
+/** Python run silently when a session starts, applying the print settings (only when not default). */
+export function setupCode(c: GradscopeConfig): string {
+  if (c.printPrecision === 4 && c.printLinewidth === 80) return '';
+  return `import torch as _gs_torch\n_gs_torch.set_printoptions(precision=${Math.trunc(c.printPrecision)}, linewidth=${Math.trunc(c.printLinewidth)})\ndel _gs_torch\n`;
+}

@@ -1,0 +1,30 @@
+// VS Code entry: wires the pieces up and hands every registration to the context. No logic here.
+import * as vscode from 'vscode';
+import { CellCodeLensProvider } from './codelens';
+import { registerCommands } from './commands';
+import { InlineHints } from './hints';
+import { TensorHoverProvider } from './hover';
+import { Runner } from './runner';
+import { SessionManager } from './sessions';
+import { StatusBar } from './statusBar';
+
+const LANGS = ['python', 'javascript', 'typescript', 'javascriptreact', 'typescriptreact'];
+
+export function activate(context: vscode.ExtensionContext): void {
+  const sessions = new SessionManager(context.extensionUri);
+  const hints = new InlineHints();
+  const runner = new Runner(sessions, hints);
+  const lenses = new CellCodeLensProvider();
+  context.subscriptions.push(
+    sessions, hints, runner, lenses,
+    new StatusBar(sessions),
+    ...registerCommands(sessions, runner, hints),
+    vscode.languages.registerHoverProvider(LANGS.map((language) => ({ language })), new TensorHoverProvider(sessions)),
+    vscode.languages.registerCodeLensProvider({ language: 'python' }, lenses),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('gradscope.inlineHints') && !vscode.workspace.getConfiguration('gradscope').get('inlineHints', true)) hints.clear();
+    }),
+  );
+}
+
+export function deactivate(): void {}

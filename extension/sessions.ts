@@ -1,0 +1,113 @@
+// One runtime session per workspace folder, started lazily on the first run, with its state for
+// the status bar. Owns the Session objects and disposes them.
+import * as vscode from 'vscode';
+import { Session } from '../engine/runtime/session';
+
+export type SessionState = 'not started' | 'loading' | 'idle' | 'running' | 'crashed';
+
+export class SessionEntry implements vscode.Disposable {
+  state: SessionState = 'not started';
+  /** at least one run finished: hover and hints may ask the session */
+  hasRun = false;
+  /** outputs of internal runs (settings) are not shown */
+  silentRuns = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+  constructor(readonly key: string, readonly label: string, readonly session: Session, private readonly onChange: () => void) {
+    this.disposables.push(
+      session.onDidCrash(({ message }) => {
+        this.setState('crashed');
+        void vscode.window.showErrorMessage(`Gradscope: the runtime stopped (${message.split('\n')[0]}).`, 'Restart Session')
+          .then((c) => { if (c) void vscode.commands.executeCommand('gradscope.restartSession'); });
+      }),
+      session.onDidHang(() => {
+        void vscode.window.showWarningMessage('Gradscope: the run does not respond to the interrupt.', 'Restart Session')
+          .then((c) => { if (c) void this.restart(); });
+      }),
+    );
+  }
+
+  setState(s: SessionState): void {
+    this.state = s;
+    this.onChange();
+  }
+
+  async ensureStarted(setup: string): Promise<void> {
+    if (this.state === 'idle' || this.state === 'running') return;
+    this.setState('loading');
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Gradscope: starting Python (Pyodide) and the engine…' },
+        () => this.session.start(),
+      );
+      await this.runSilently(setup);
+      this.setState('idle');
+    } catch (e) {
+      this.setState('crashed');
+      throw e;
+    }
+  }
+
+  async runSilently(code: string): Promise<void> {
+    if (!code) return;
+    this.silentRuns++;
+    try { await this.session.run({ code, file: '<gradscope-settings>' }); } finally { this.silentRuns--; }
+  }
+
+  async restart(setup = ''): Promise<void> {
+    this.setState('loading');
+    this.hasRun = false;
+    try {
+      await this.session.restart();
+      await this.runSilently(setup);
+      this.setState('idle');
+    } catch {
+      this.setState('crashed');
+    }
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+    void this.session.dispose();
+  }
+}
+
+export class SessionManager implements vscode.Disposable {
+  private readonly entries = new Map<string, SessionEntry>();
+  private readonly changed = new vscode.EventEmitter<SessionEntry | undefined>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly extensionUri: vscode.Uri) {}
+
+  private keyFor(uri: vscode.Uri | undefined): { key: string; label: string } {
+    const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+    return folder ? { key: folder.uri.toString(), label: folder.name } : { key: '(no folder)', label: 'no folder' };
+  }
+
+  /** The session for a document's workspace folder (created, not started). */
+  for(uri: vscode.Uri | undefined): SessionEntry {
+    const { key, label } = this.keyFor(uri);
+    let e = this.entries.get(key);
+    if (!e) {
+      const session = new Session({
+        workerPath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'worker.js').fsPath,
+        pythonDir: vscode.Uri.joinPath(this.extensionUri, 'dist', 'python').fsPath,
+      });
+      e = new SessionEntry(key, label, session, () => this.changed.fire(e));
+      this.entries.set(key, e);
+    }
+    return e;
+  }
+
+  /** The session of a document only if it exists already (hover never starts one). */
+  existing(uri: vscode.Uri | undefined): SessionEntry | undefined {
+    return this.entries.get(this.keyFor(uri).key);
+  }
+
+  all(): SessionEntry[] { return [...this.entries.values()]; }
+
+  dispose(): void {
+    this.entries.forEach((e) => e.dispose());
+    this.entries.clear();
+    this.changed.dispose();
+  }
+}
