@@ -1,0 +1,44 @@
+// Webpack bundles for Gradscope (run through scripts/build.mjs; `npm run build`). One config per
+// target: the Node side (CLI, runtime worker; later the extension host) and, later, the webview.
+// TypeScript goes through esbuild-loader (transpile only: `npm run typecheck` does the type check).
+// pyodide (loads its wasm + stdlib from its own folder) and typescript (large, loaded on the first
+// JS/TS run) stay external and are resolved from node_modules at run time.
+'use strict';
+const path = require('node:path');
+
+const esbuildRule = {
+  test: /\.ts$/,
+  loader: 'esbuild-loader',
+  options: { target: 'node20' },
+};
+
+/** @param {{ outDir?: string, mode?: 'development' | 'production' }} env */
+module.exports = (env = {}) => {
+  const outDir = path.resolve(env.outDir || path.join(__dirname, 'dist'));
+  const mode = env.mode || 'production';
+  /** @type {import('webpack').Configuration} */
+  const node = {
+    name: 'node',
+    mode,
+    target: 'node20',
+    entry: {
+      cli: './engine/runtime/cli.ts',
+      worker: './engine/runtime/worker.ts',
+      extension: './extension/extension.ts',   // the VS Code extension host entry
+    },
+    output: { path: outDir, filename: '[name].js', library: { type: 'commonjs2' }, clean: false },
+    resolve: { extensions: ['.ts', '.js', '.json'] },
+    module: { rules: [esbuildRule] },
+    externals: { pyodide: 'commonjs pyodide', typescript: 'commonjs typescript', vscode: 'commonjs vscode' },
+    // keep __dirname real: the session finds worker.js and python/ beside the bundle
+    node: { __dirname: false, __filename: false },
+    optimization: { minimize: false },
+    devtool: 'source-map',
+    performance: { hints: false },
+    infrastructureLogging: { level: 'warn' },
+    stats: 'errors-warnings',
+  };
+  // The webview bundle (browser target, no Node built-ins) joins here in a later issue:
+  // const webview = { name: 'webview', target: 'web', entry: { webview: './webview/main.ts' }, ... };
+  return [node];
+};
