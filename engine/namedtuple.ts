@@ -9,7 +9,8 @@ export class NamedTuple {
     readonly fields: string[],
     readonly values: Tensor[],
   ) {
-    fields.forEach((f, i) => { (this as unknown as Record<string, Tensor>)[f] = values[i]; });
+    // a field named like a member (sort's `values`) must not replace the tuple's items: skip it
+    fields.forEach((f, i) => { if (!(f in this)) (this as unknown as Record<string, Tensor>)[f] = values[i]; });
   }
   get length(): number { return this.values.length; }
   [Symbol.iterator]() { return this.values[Symbol.iterator](); }

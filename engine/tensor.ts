@@ -14,7 +14,11 @@ export const cpu = new Device('cpu');
 
 /** A flat buffer shared by views. The version counter is shared too, like PyTorch's. */
 export class Storage {
+  /** set by the autograd module while torch.inference_mode() is on */
+  static inferenceMode = false;
   version = 0;
+  /** made under inference mode: its tensors are inference tensors (is_inference()) */
+  readonly inference = Storage.inferenceMode;
   constructor(public data: StorageArray, readonly device: Device = cpu) {}
   get length(): number { return this.data.length; }
 }

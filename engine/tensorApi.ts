@@ -1,11 +1,11 @@
 // Tensor members that are not ops: properties with PyTorch's names, conversion (item/tolist),
 // size queries, backward, and printing (console.log / String(t) give PyTorch's text).
-import { runBackward, gradEdge } from './autograd';
+import { backward, detachInPlace, gradEdge, gradFnOf, registerHook, requiresGradOf, retainGrad, setRequiresGrad } from './autograd';
 import { check, runtimeError, valueError } from './errors';
 import { formatTensor } from './format';
 import { wrapDim } from './shape';
 import { Tensor } from './tensor';
-import { dispatch } from './ops/registry';
+import { dispatch, splitKwargs } from './ops/registry';
 
 declare module './tensor' {
   interface Tensor {
@@ -16,15 +16,21 @@ declare module './tensor' {
     stride(dim?: number): number[] | number;
     is_contiguous(): boolean;
     element_size(): number;
-    backward(gradient?: Tensor | null, retain_graph?: boolean | null, create_graph?: boolean): void;
+    /** backward(gradient=None, retain_graph=None, create_graph=False, inputs=None), positional or as a trailing kwargs object */
+    backward(...args: unknown[]): void;
     requires_grad_(requiresGrad?: boolean): Tensor;
     retain_grad(): void;
     register_hook(fn: (g: Tensor) => Tensor | void): { remove(): void };
+    detach_(): Tensor;
+    is_inference(): boolean;
     requires_grad: boolean;
     readonly grad_fn: import('./autograd').Node | null;
     readonly is_leaf: boolean;
+    readonly retains_grad: boolean;
     readonly T: Tensor;
     readonly mT: Tensor;
+    readonly mH: Tensor;
+    readonly H: Tensor;
     // op methods attached from the op table (engine/ops/index.ts)
     [op: string]: any;
   }
@@ -60,48 +66,20 @@ const methods: Record<string, (this: Tensor, ...a: any[]) => unknown> = {
   },
   is_contiguous(this: Tensor) { return this.isContiguous; },
   element_size(this: Tensor) { return this.dtype.itemsize; },
-  backward(this: Tensor, gradient?: Tensor | null, retainGraph?: boolean | null, createGraph = false) {
-    let g = gradient ?? null;
-    if (!g) {
-      check(this.numel() === 1, 'grad can be implicitly created only for scalar outputs');
-      check(this.requiresGrad, 'element 0 of tensors does not require grad and does not have a grad_fn');
-      g = dispatch('ones_like', [this], null) as Tensor;
-    }
-    runBackward([this], [g], { retainGraph: retainGraph ?? createGraph, createGraph });
+  backward(this: Tensor, ...args: unknown[]) {
+    const [pos, kw] = splitKwargs(args);
+    const k = kw ?? {};
+    const gradient = (pos[0] ?? k.gradient ?? null) as Tensor | null;
+    const retainGraph = (pos[1] ?? k.retain_graph ?? null) as boolean | null;
+    const createGraph = (pos[2] ?? k.create_graph ?? false) as boolean;
+    const inputs = (pos[3] ?? k.inputs ?? null) as Tensor | Tensor[] | null;
+    backward(this, gradient, retainGraph, createGraph, inputs);
   },
-  requires_grad_(this: Tensor, requiresGrad = true) {
-    if (!requiresGrad && !this.isLeaf) {
-      throw runtimeError('you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn\'t require differentiation use var_no_grad = var.detach().');
-    }
-    if (requiresGrad) check(this.dtype.category === 'float', 'only Tensors of floating point and complex dtype can require gradients');
-    this.requiresGrad = requiresGrad;
-    return this;
-  },
-  retain_grad(this: Tensor) {
-    check(this.requiresGrad, "can't retain_grad on Tensor that has requires_grad=False");
-    if (this.isLeaf || this.retainsGrad) return;
-    this.retainsGrad = true;
-    const node = this.gradFn!;
-    const nr = this.outputNr;
-    const self = this;
-    (node.preHooks ??= []).push((grads) => {
-      const g = grads[nr];
-      if (!g) return;
-      self.grad = self.grad ? (dispatch('add', [self.grad, g], null) as Tensor) : (dispatch('clone', [g], null) as Tensor);
-    });
-  },
-  register_hook(this: Tensor, fn: (g: Tensor) => Tensor | void) {
-    check(this.requiresGrad, "cannot register a hook on a tensor that doesn't require gradient");
-    if (this.isLeaf) {
-      (this.hooks ??= []).push(fn);
-      return { remove: () => { this.hooks = this.hooks!.filter((h) => h !== fn); } };
-    }
-    const node = this.gradFn!;
-    const nr = this.outputNr;
-    const hook = (grads: (Tensor | null)[]) => { const g = grads[nr]; if (g) { const r = fn(g); if (r) grads[nr] = r; } };
-    (node.preHooks ??= []).unshift(hook);
-    return { remove: () => { node.preHooks = node.preHooks!.filter((h) => h !== hook); } };
-  },
+  requires_grad_(this: Tensor, requiresGrad = true) { return setRequiresGrad(this, requiresGrad); },
+  retain_grad(this: Tensor) { retainGrad(this); },
+  register_hook(this: Tensor, fn: (g: Tensor) => Tensor | void) { return registerHook(this, fn); },
+  detach_(this: Tensor) { return detachInPlace(this); },
+  is_inference(this: Tensor) { return this.storage.inference; },
   toString(this: Tensor) { return formatTensor(this); },
 };
 for (const [k, f] of Object.entries(methods)) proto[k] = f;
@@ -109,13 +87,16 @@ for (const [k, f] of Object.entries(methods)) proto[k] = f;
 
 Object.defineProperties(Tensor.prototype, {
   requires_grad: {
-    get(this: Tensor) { return this.requiresGrad; },
-    set(this: Tensor, v: boolean) { (this.requires_grad_ as (b: boolean) => Tensor)(v); },
+    get(this: Tensor) { return requiresGradOf(this); },
+    set(this: Tensor, v: boolean) { setRequiresGrad(this, v, true); },
   },
-  grad_fn: { get(this: Tensor) { return this.gradFn; } },
-  is_leaf: { get(this: Tensor) { return this.isLeaf; } },
+  grad_fn: { get(this: Tensor) { return gradFnOf(this); } },
+  is_leaf: { get(this: Tensor) { return gradFnOf(this) === null; } },
+  retains_grad: { get(this: Tensor) { return this.retainsGrad; } },
   T: { get(this: Tensor) { return dispatch('numpy_T', [this], null, true); } },
-  mT: { get(this: Tensor) { return dispatch('transpose', [this, -2, -1], null, true); } },
+  mT: { get(this: Tensor) { return dispatch('mT', [this], null, true); } },
+  mH: { get(this: Tensor) { return dispatch('mH', [this], null, true); } },
+  H: { get(this: Tensor) { return dispatch('H', [this], null, true); } },
 });
 
 export { gradEdge };

@@ -10,6 +10,8 @@ let handler: Handler = (category, message) => {
 const onceSeen = new Set<string>();
 
 export function setWarningHandler(h: Handler): void { handler = h; }
+/** The handler now installed (the runtime swaps in its own for JS runs and puts this one back). */
+export function getWarningHandler(): Handler { return handler; }
 
 export function warn(category: WarningCategory, message: string): void {
   handler(category, message);

@@ -10,16 +10,29 @@ import core from './table/core';
 import arith from './table/arith';
 import unary from './table/unary';
 import compare from './table/compare';
+import elementwiseUnary from './table/elementwiseUnary';
+import elementwisePow from './table/elementwisePow';
+import elementwiseBinary from './table/elementwiseBinary';
+import elementwiseTernary from './table/elementwiseTernary';
+import elementwiseBitwise from './table/elementwiseBitwise';
+import elementwiseClamp from './table/elementwiseClamp';
+import elementwiseSelect from './table/elementwiseSelect';
 import reduce from './table/reduce';
 import linalg from './table/linalg';
+import sort from './table/sort';
 import shape from './table/shape';
 import indexing from './table/indexing';
+import shapeCopy from './table/shapeCopy';
+import shapeJoin from './table/shapeJoin';
+import shapeGrad from './table/shapeGrad';
+import indexingScatter from './table/indexingScatter';
+import indexingMask from './table/indexingMask';
 import random from './table/random';
 import range from './table/range';
 import nn from './table/nn';
 import losses from './table/losses';
 
-export const TABLES: OpDef[][] = [creation, core, arith, unary, compare, reduce, linalg, shape, indexing, random, range, nn, losses];
+export const TABLES: OpDef[][] = [creation, core, arith, unary, compare, elementwiseUnary, elementwisePow, elementwiseBinary, elementwiseTernary, elementwiseBitwise, elementwiseClamp, elementwiseSelect, reduce, linalg, sort, shape, shapeCopy, shapeJoin, shapeGrad, indexing, indexingScatter, indexingMask, random, range, nn, losses];
 
 let built = false;
 export function buildOps(): void {

@@ -3,7 +3,7 @@
 // tensor's history rebased onto the new node.
 import { canCast, DType } from '../dtype';
 import { runtimeError } from '../errors';
-import { isGradEnabled, needsGrad } from '../autograd';
+import { adoptSavedOutputs, checkInplace, needsGrad, rebaseHistory } from '../autograd';
 import { shapeEq } from '../shape';
 import { Tensor } from '../tensor';
 import { copyInto } from '../backends/cpu/elementwise';
@@ -16,10 +16,9 @@ const SHORT: Record<string, string> = {
 };
 export const shortTypeName = (d: DType) => SHORT[d.name];
 
-export function checkInplaceLeaf(self: Tensor): void {
-  if (isGradEnabled() && self.requiresGrad && self.isLeaf) {
-    throw runtimeError('a leaf Variable that requires grad is being used in an in-place operation.');
-  }
+/** PyTorch's check_inplace (leaf, view of a leaf, forbidden views, inference tensors); `others` are the op's other inputs. */
+export function checkInplaceLeaf(self: Tensor, others: readonly unknown[] = []): void {
+  checkInplace(self, others);
 }
 
 /** A copy of `t`'s current values that carries t's autograd identity (the "original self" a backward may need). */
@@ -53,13 +52,14 @@ export function commitInPlace(self: Tensor, result: Tensor): Tensor {
     self.gradFn = result.gradFn;
     self.outputNr = result.outputNr;
     self.requiresGrad = true;
+    adoptSavedOutputs(result, self);
     if (self.base) rebaseView(self);
   }
   return self;
 }
 
-/** Hook for views modified in place under autograd (CopySlices); installed by the autograd module. */
-let rebaseView: (view: Tensor) => void = () => {};
+/** Hook for views modified in place under autograd (CopySlices): autograd's rebase_history. */
+let rebaseView: (view: Tensor) => void = rebaseHistory;
 export function setRebaseView(fn: (view: Tensor) => void): void { rebaseView = fn; }
 
 /** The in-place variant `name_` of an out-of-place op (method only, like PyTorch's). */
@@ -72,8 +72,8 @@ export function inplaceVariant(def: OpDef, doc?: string): OpDef {
     doc: doc ?? `In-place version of ${def.name}.`,
     impl: (a: Bound, ov: number) => {
       const self: Tensor = a.self;
-      checkInplaceLeaf(self);
       const others = Object.values(a).filter((v): v is Tensor => v instanceof Tensor && v !== self);
+      checkInplaceLeaf(self, others);
       const src = needsGrad([self, ...others]) ? shadowOf(self) : self;
       const r = def.impl({ ...a, self: src }, ov) as Tensor;
       return commitInPlace(self, r);

@@ -65,7 +65,9 @@ export function dispatch(name: string, args: readonly unknown[], kwargs: Record<
 /** Split a JS call's trailing plain-object kwargs: torch.sum(t, 0, { keepdim: true }). */
 export function splitKwargs(args: unknown[]): [unknown[], Record<string, unknown> | null] {
   const last = args[args.length - 1];
-  if (last !== null && typeof last === 'object' && Object.getPrototypeOf(last) === Object.prototype) {
+  // a plain object from any realm (JS runs execute in a vm context with its own Object.prototype)
+  const proto = last !== null && typeof last === 'object' ? Object.getPrototypeOf(last) : undefined;
+  if (proto === Object.prototype || (proto != null && Object.getPrototypeOf(proto) === null)) {
     return [args.slice(0, -1), last as Record<string, unknown>];
   }
   return [args, null];

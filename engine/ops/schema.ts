@@ -4,7 +4,7 @@
 import { DType, dtypeOf } from '../dtype';
 import { TorchError } from '../errors';
 import { PyFloat, isScalar, scalarKind, scalarValue } from '../scalar';
-import { Tensor } from '../tensor';
+import { Device, Tensor } from '../tensor';
 
 export type ParamType =
   | 'Tensor' | 'Tensor[]' | 'Tensor?[]' | 'Scalar' | 'int' | 'int[]' | 'float' | 'float[]' | 'bool' | 'str'
@@ -19,6 +19,8 @@ export interface Param {
   hasDefault: boolean;
   default: unknown;
   kwOnly: boolean;
+  /** Python-level *args, written `Tensor[] *tensors` (torch.broadcast_tensors(*tensors)): takes all remaining positionals */
+  varargs?: boolean;
 }
 
 export interface Schema {
@@ -65,7 +67,8 @@ export function parseSchema(text: string): Schema {
     const def = eq >= 0 ? p.slice(eq + 1).trim() : undefined;
     const sp = decl.lastIndexOf(' ');
     let tstr = decl.slice(0, sp).trim();
-    const name = decl.slice(sp + 1);
+    const varargs = decl.slice(sp + 1).startsWith('*');
+    const name = decl.slice(sp + 1 + (varargs ? 1 : 0));
     let optional = false;
     if (tstr.endsWith('?')) { optional = true; tstr = tstr.slice(0, -1); }
     let fixedLen: number | null = null;
@@ -74,7 +77,7 @@ export function parseSchema(text: string): Schema {
     const type = TYPE_ALIASES[tstr];
     if (!type) throw new Error(`bad type ${tstr} in ${text}`);
     params.push({
-      name, type, optional, fixedLen, kwOnly,
+      name, type, optional, fixedLen, kwOnly, varargs,
       hasDefault: def !== undefined, default: def !== undefined ? parseDefault(def, type) : undefined,
     });
   }
@@ -180,6 +183,9 @@ function convert(p: Param, x: unknown): unknown {
       if (x instanceof DType) return x;
       if (typeof x === 'string') { try { return dtypeOf(x); } catch { /* fallthrough */ } }
       return new BindFailure(`must be torch.dtype, not ${pyTypeName(x)}`);
+    case 'Device':
+      if (typeof x === 'string' || typeof x === 'number' || x instanceof Device) return x;
+      return new BindFailure(`must be torch.device, not ${pyTypeName(x)}`);
     default:
       return x;
   }
@@ -203,6 +209,9 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
   const out: Bound = {};
   const ps = s.params;
   const positional = ps.filter((p) => !p.kwOnly);
+  // a method whose schema puts self later (where(condition, self, other), polygamma(n, self)): self comes first
+  const selfAt = positional.findIndex((p) => p.name === 'self');
+  if (isMethod && selfAt > 0) positional.unshift(...positional.splice(selfAt, 1));
   let ai = 0;
   let pi = 0;
   const given = new Set<string>();
@@ -216,10 +225,10 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
     if (!p) {
       return new BindFailure(`${fname} takes ${positional.length - (isMethod ? 1 : 0)} positional argument${positional.length - (isMethod ? 1 : 0) === 1 ? '' : 's'} but ${args.length - (isMethod ? 1 : 0)} were given`);
     }
-    if (p === firstFree && p.type === 'int[]' && restPositional === 1 && asInt(x) !== undefined && typeof x !== 'boolean' && (args.length - ai > 1 || p.fixedLen === null)) {
+    if (p.varargs || (p === firstFree && p.type === 'int[]' && restPositional === 1 && asInt(x) !== undefined && typeof x !== 'boolean' && (args.length - ai > 1 || p.fixedLen === null))) {
       const rest = args.slice(ai);
       const v = convert(p, rest);
-      if (v instanceof BindFailure) return new BindFailure(`${fname} argument '${p.name}' ${v.message}`);
+      if (v instanceof BindFailure) return new BindFailure(`${fname}: argument '${p.name}' ${v.message}`);
       out[p.name] = v;
       given.add(p.name);
       ai = args.length;
@@ -229,7 +238,7 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
     const v = convert(p, x);
     if (v instanceof BindFailure) {
       const label = p.name === 'self' && !isMethod ? 'input' : p.name;
-      return new BindFailure(`${fname} argument '${label}' (position ${ai + 1}) ${v.message}`);
+      return new BindFailure(`${fname}: argument '${label}' (position ${ai + 1}) ${v.message}`);
     }
     out[p.name] = v;
     given.add(p.name);
@@ -241,7 +250,7 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
       if (!p || (p.name === 'self' && isMethod)) return new BindFailure(`${fname} got an unexpected keyword argument '${key}'`);
       if (given.has(name)) return new BindFailure(`${fname} got multiple values for argument '${key}'`);
       const v = convert(p, kwargs[key]);
-      if (v instanceof BindFailure) return new BindFailure(`${fname} argument '${key}' ${v.message}`);
+      if (v instanceof BindFailure) return new BindFailure(`${fname}: argument '${key}' ${v.message}`);
       out[name] = v;
       given.add(name);
     }

@@ -7,6 +7,7 @@ import { Shape, contiguousStrides, numel } from '../shape';
 import { Storage, Tensor } from '../tensor';
 import { newTensor } from '../backends/cpu/elementwise';
 import { dispatch } from './registry';
+import { noteView } from '../autograd';
 
 export { newTensor };
 
@@ -14,7 +15,7 @@ export { newTensor };
 export function fullTensor(shape: Shape, value: number, dtype: DType): Tensor {
   const t = newTensor(shape, dtype);
   const v = castValue(dtype, value);
-  if (v !== 0) t.storage.data.fill(v);
+  if (v !== 0 || Object.is(v, -0)) t.storage.data.fill(v);
   return t;
 }
 
@@ -51,6 +52,7 @@ export function resultTypeOf(...xs: TensorOrScalar[]): DType {
 export function makeView(base: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   const v = new Tensor(base.storage, shape, strides, offset, base.dtype);
   v.base = base.base ?? base;
+  noteView(v, base);
   return v;
 }
 

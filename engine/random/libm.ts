@@ -205,8 +205,9 @@ export function log(x: number): number {
 
 // ---- sin / cos -----------------------------------------------------------------------------------
 
-// sin and cos of k/128, k = 0..109, each as a double-double (hi = RN(f), lo = RN(f - hi)): the
-// values of glibc's __sincostab, computed here with 200-bit fixed-point series.
+// sin and cos of k/128, k = 0..109, each as a double-double (hi = RN(f), lo ~ f - hi): glibc's
+// __sincostab, computed here with 200-bit fixed-point series (checked entry by entry against the
+// table in the reference libm.so.6).
 const SINCOS = new Float64Array(440);
 (function buildSinCosTable() {
   const P = 200n;
@@ -232,6 +233,16 @@ const SINCOS = new Float64Array(440);
     split(s, 4 * k);
     split(c, 4 * k + 2);
   }
+  // glibc's low parts differ from RN(f - hi) by one unit in these 18 places; use its values
+  const patches: [number, number][] = [
+    [9, -1.265093755275982e-19], [41, -5.4494437820057936e-18], [93, -1.6240405901074e-20],
+    [107, 1.310876952152676e-17], [109, -5.536403693172164e-18], [133, -2.2310035435425957e-17],
+    [137, -2.2534597527902128e-17], [145, 1.7674070262791825e-17], [161, 1.1004366442765292e-19],
+    [179, -4.85238302367971e-18], [283, 5.420565102675287e-18], [301, -6.743270455611733e-18],
+    [303, -1.8644878796734315e-19], [319, 1.3751889684983784e-18], [341, -2.20849501729641e-17],
+    [361, 4.567647714393287e-19], [377, 6.18353672557496e-18], [429, 2.907482756987512e-18],
+  ];
+  for (const [i, v] of patches) SINCOS[i] = v;
 })();
 
 const SN3 = -1.66666666666664880952546298448555e-1;
@@ -346,6 +357,52 @@ export function cos(x: number): number {
   }
   return k < 0x7ff00000 ? Math.cos(x) : NaN;
 }
+
+// ---- float32 logf / cosf / sinf ---------------------------------------------------------------------
+
+// The float16 and bfloat16 Box-Muller kernels call glibc's logf/cosf/sinf (directly, or through
+// c10/util/BFloat16-math.h). Their arguments there are half/bfloat16 values: 1 - k/2048 for log and
+// round(2*pi*k/2048) for cos/sin (k/256 for bfloat16), a few thousand values in all. glibc's float
+// functions are not correctly rounded; over that whole domain they differ from the correctly rounded
+// float in the places listed below (found by calling libm.so.6's logf/cosf/sinf on every such value).
+// Elsewhere these return the correctly rounded float, which can differ from glibc by one unit.
+const LOGF_FIX = new Map<number, number>([
+  [0.267578125, -1.3183436393737793], [0.4462890625, -0.806788444519043],
+  [0.4580078125, -0.7808690071105957], [0.78466796875, -0.2424946129322052],
+  [0.82177734375, -0.19628578424453735], [0.94580078125, -0.055723320692777634],
+  [0.95166015625, -0.049547288566827774], [0.9794921875, -0.020721016451716423],
+  [0.9814453125, -0.018728986382484436], [0.98681640625, -0.013271269388496876],
+  [0.9873046875, -0.012776587158441544],
+]);
+const COSF_FIX = new Map<number, number>([
+  [0.84375, 0.6646657586097717], [0.89599609375, 0.6247413754463196], [0.9541015625, 0.5783419013023376],
+  [0.9970703125, 0.542765200138092], [1.02734375, 0.5170941948890686], [1.2763671875, 0.2901936173439026],
+  [1.2919921875, 0.27520617842674255], [1.7421875, -0.1705533117055893], [1.794921875, -0.22225387394428253],
+  [1.80078125, -0.22796285152435303], [2.04296875, -0.4548220634460449], [2.068359375, -0.4772854745388031],
+  [2.1328125, -0.5328933000564575], [2.154296875, -0.5509486198425293], [2.353515625, -0.7052099704742432],
+  [4.15234375, -0.5312244892120361], [4.15625, -0.5279109477996826], [4.93359375, 0.21940520405769348],
+  [4.98046875, 0.26488029956817627], [5.05859375, 0.3393302261829376], [5.1875, 0.4574371576309204],
+  [5.42578125, 0.6544026136398315], [5.44140625, 0.6661370396614075],
+]);
+const SINF_FIX = new Map<number, number>([
+  [0.156494140625, 0.1558561623096466], [0.171875, 0.17103002965450287], [0.27001953125, 0.2667502760887146],
+  [0.340576171875, 0.33403024077415466], [0.386474609375, 0.37692540884017944],
+  [0.55859375, 0.5299941897392273], [0.6044921875, 0.5683442950248718], [0.69970703125, 0.643993616104126],
+  [0.828125, 0.7366646528244019], [2.419921875, 0.6606398820877075], [2.47265625, 0.6201519966125488],
+  [2.6328125, 0.48711225390434265], [2.869140625, 0.2690938413143158], [2.9296875, 0.21032282710075378],
+  [2.970703125, 0.1700589954853058], [3.03125, 0.11011888086795807], [3.30078125, -0.15851712226867676],
+  [3.353515625, -0.2103402465581894], [3.67578125, -0.5091428160667419], [3.74609375, -0.5683516263961792],
+  [3.8203125, -0.6277971267700195], [3.91796875, -0.7006984949111938], [5.5859375, -0.642110288143158],
+  [5.88671875, -0.3861614167690277], [6.0703125, -0.21126873791217804], [6.14453125, -0.1382102221250534],
+]);
+
+const fr = Math.fround;
+/** glibc logf on half/bfloat16 arguments */
+export function logf(x: number): number { return LOGF_FIX.get(x) ?? fr(log(x)); }
+/** glibc cosf on half/bfloat16 arguments in [0, 2*pi) */
+export function cosf(x: number): number { return COSF_FIX.get(x) ?? fr(cos(x)); }
+/** glibc sinf on half/bfloat16 arguments in [0, 2*pi) */
+export function sinf(x: number): number { return SINF_FIX.get(x) ?? fr(sin(x)); }
 
 /** the table, for tests */
 export const _sincosTable = SINCOS;

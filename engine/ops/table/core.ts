@@ -1,7 +1,7 @@
-// Core tensor ops the engine itself leans on: clone/detach/contiguous/to, view/reshape, neg, sum.
+// Core tensor ops the engine itself leans on: clone/detach/contiguous/to, view/reshape, neg (sum lives in reduce.ts).
 import { DType, dtypeOf } from '../../dtype';
 import { check, runtimeError } from '../../errors';
-import { record } from '../../autograd';
+import { forgetView, record } from '../../autograd';
 import { computeViewStrides, inferSize, numel, wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
 import { unaryMap } from '../../backends/cpu/elementwise';
@@ -30,47 +30,15 @@ function reshape(self: Tensor, size: number[]): Tensor {
   const shape = inferSize(size, self.numel());
   const strides = computeViewStrides(self.shape, self.strides, shape);
   if (strides !== null) {
+    // PyTorch 1.13: _reshape_alias
     const out = makeView(self, shape, strides, self.offset);
-    record('ViewBackward0', [self], out, ([g]) => [call('reshape', g!, self.shape)]);
+    record('ReshapeAliasBackward0', [self], out, ([g]) => [call('reshape', g!, self.shape)]);
     return out;
   }
-  const c = contiguous(self, true);
+  // _unsafe_view(self.clone(contiguous)): CloneBackward0 then UnsafeViewBackward0
+  const c = call('clone', self);
   const out = new Tensor(c.storage, shape, computeViewStrides(c.shape, c.strides, shape)!, 0, self.dtype);
-  record('UnsafeViewBackward0', [self], out, ([g]) => [call('reshape', g!, self.shape)]);
-  return out;
-}
-
-/** Plain sum over dims (float64 accumulation for floats, exact for ints). */
-export function sumKernel(self: Tensor, dims: number[], keepdim: boolean, outDtype: DType): Tensor {
-  const nd = self.ndim;
-  const red = new Array<boolean>(nd).fill(false);
-  for (const d of dims) red[wrapDim(d, nd)] = true;
-  const outShape: number[] = [];
-  for (let i = 0; i < nd; i++) if (!red[i]) outShape.push(self.shape[i]); else if (keepdim) outShape.push(1);
-  const out = newTensor(outShape, outDtype);
-  const od = out.storage.data;
-  const acc = new Float64Array(od.length);
-  const offs = self.offsets();
-  const src = self.storage.data;
-  // output index of each input element
-  const n = self.numel();
-  const idx = new Array<number>(nd).fill(0);
-  const ostr: number[] = new Array(nd).fill(0);
-  let s = 1;
-  for (let i = nd - 1; i >= 0; i--) { if (!red[i]) { ostr[i] = s; s *= self.shape[i]; } }
-  let o = 0;
-  for (let i = 0; i < n; i++) {
-    acc[o] += src[offs[i]];
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]++;
-      o += ostr[d];
-      if (idx[d] < self.shape[d]) break;
-      o -= ostr[d] * self.shape[d];
-      idx[d] = 0;
-    }
-  }
-  for (let i = 0; i < od.length; i++) od[i] = acc[i];
-  if (outDtype.needsConvert) for (let i = 0; i < od.length; i++) od[i] = acc[i] === 0 ? 0 : od[i];
+  record('UnsafeViewBackward0', [c], out, ([g]) => [call('reshape', g!, c.shape)]);
   return out;
 }
 
@@ -84,6 +52,11 @@ export default defineOps([
       record('CloneBackward0', [self], out, ([g]) => [g]);
       return out;
     },
+    samples: [
+      { args: [{ t: [2, 3], grad: true }] },
+      { args: [{ t: [3], dtype: 'int64' }], method: true },
+      { args: [{ t: [], dtype: 'float64', grad: true }], method: true },
+    ],
   },
   {
     name: 'detach', sig: 'detach(Tensor self)',
@@ -91,8 +64,10 @@ export default defineOps([
     impl: (a) => {
       const self: Tensor = a.self;
       const out = makeView(self, self.shape.slice(), self.strides.slice(), self.offset);
+      forgetView(out); // shares storage and version counter, but is not a view for autograd (no _base)
       return out;
     },
+    samples: [{ args: [{ t: [2, 3], grad: true }] }, { args: [{ t: [3], dtype: 'bool' }], method: true }],
   },
   {
     name: 'contiguous', sig: 'contiguous(Tensor self, *, MemoryFormat memory_format=contiguous_format)', variants: ['method'],
@@ -104,6 +79,7 @@ export default defineOps([
       record('CloneBackward0', [self], out, ([g]) => [g]);
       return out;
     },
+    samples: [{ args: [{ t: [2, 3], grad: true }], method: true }],
   },
   {
     name: 'to', variants: ['method'],
@@ -123,6 +99,14 @@ export default defineOps([
       }
       return toDtype(self, a.dtype, a.copy);
     },
+    samples: [
+      { args: [{ t: [2, 3], grad: true }, { dtype: 'float64' }], method: true },
+      { args: [{ t: [2, 3], grad: true }, { dtype: 'float32' }], method: true },
+      { args: [{ t: [3], grad: true }, { dtype: 'float32' }], kwargs: { copy: true }, method: true },
+      { args: [{ t: [4], dtype: 'float64', grad: true }, { dtype: 'int32' }], method: true },
+      { args: [{ t: [4], dtype: 'int64' }, { t: [2], dtype: 'float16' }], method: true },
+      { args: [{ t: [4], grad: true }], kwargs: { dtype: { dtype: 'bfloat16' } }, method: true },
+    ],
   },
   {
     name: 'view', variants: ['method'], sig: ['view(Tensor self, int[] size)', 'view(Tensor self, ScalarType dtype)'],
@@ -131,11 +115,24 @@ export default defineOps([
       if (ov === 1) throw runtimeError('view(dtype) is not supported yet');
       return view(a.self, a.size);
     },
+    samples: [
+      { args: [{ t: [2, 3], grad: true }, 3, 2], method: true },
+      { args: [{ t: [2, 3], grad: true }, [-1]], method: true },
+      { args: [{ t: [2, 3, 4], dtype: 'int64' }, 4, -1, 2], method: true },
+      { args: [{ t: [2, 3] }, 4, 2], method: true },
+      { args: [{ t: [2, 3] }, -1, -1], method: true },
+    ],
   },
   {
     name: 'reshape', sig: 'reshape(Tensor self, int[] shape)',
     doc: 'input with a new shape: a view when the strides allow it, otherwise a copy.',
     impl: (a) => reshape(a.self, a.shape),
+    samples: [
+      { args: [{ t: [2, 3], grad: true }, [3, 2]] },
+      { args: [{ t: [2, 3, 4], grad: true }, -1, 4], method: true },
+      { args: [{ t: [2, 3], dtype: 'int32' }, [6]] },
+      { args: [{ t: [2, 3] }, [4, 2]] },
+    ],
   },
   {
     name: 'neg', aliases: ['negative'], sig: 'neg(Tensor self)',
@@ -147,30 +144,12 @@ export default defineOps([
       record('NegBackward0', [self], out, ([g]) => [call('neg', g!)]);
       return out;
     },
-  },
-  {
-    name: 'sum',
-    sig: [
-      'sum(Tensor self, *, ScalarType? dtype=None)',
-      'sum(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)',
+    samples: [
+      { args: [{ t: [2, 3], grad: true }] },
+      { args: [{ t: [4], dtype: 'int64' }], method: true },
+      { args: [{ t: [3], dtype: 'bool' }] },
+      { args: [{ t: [3], dtype: 'float16', grad: true }], method: true },
     ],
-    doc: 'Sum of all elements, or over dim (int or tuple) with keepdim. Integer inputs sum to int64.',
-    impl: (a, ov) => {
-      const self: Tensor = a.self;
-      const dt: DType = a.dtype ?? (self.dtype.category === 'float' ? self.dtype : dtypeOf('int64'));
-      const dims: number[] = ov === 0 || a.dim === null || a.dim.length === 0 ? [...self.shape.keys()] : a.dim;
-      const keep = ov === 1 ? a.keepdim : false;
-      const out = sumKernel(self, dims, keep, dt);
-      record(ov === 0 ? 'SumBackward0' : 'SumBackward1', [self], out, ([g]) => {
-        let gg = g!;
-        if (!keep && self.ndim > 0) {
-          const shape = self.shape.map((s, i) => (dims.map((d) => wrapDim(d, self.ndim)).includes(i) ? 1 : s));
-          gg = call('reshape', gg, shape);
-        }
-        return [call('expand', gg, self.shape)];
-      });
-      return out;
-    },
   },
   {
     name: 'expand', variants: ['method'], sig: 'expand(Tensor self, int[] size, *, bool implicit=False)',
@@ -197,6 +176,13 @@ export default defineOps([
       record('ExpandBackward0', [self], out, ([g]) => [sumToShapeLocal(g!, self.shape)]);
       return out;
     },
+    samples: [
+      { args: [{ t: [3, 1], grad: true }, 3, 4], method: true },
+      { args: [{ t: [3], grad: true }, [2, -1]], method: true },
+      { args: [{ t: [2, 1], dtype: 'int64' }, 2, 2, 3], method: true },
+      { args: [{ t: [3] }, 2, 2], method: true },
+      { args: [{ t: [2, 3] }, 3], method: true },
+    ],
   },
 ]);
 

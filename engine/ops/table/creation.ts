@@ -107,21 +107,34 @@ export default defineOps([
     sig: 'tensor(Any data, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False, bool pin_memory=False)',
     doc: 'Constructs a tensor from data (nested lists or scalars). Ints give int64, any float gives the default float dtype, bools give bool.',
     impl: (a) => tensorFromData(a.data, a.dtype, a.requires_grad),
+    samples: [
+      { args: [[1, 2, 3]] },
+      { args: [[[{ f: 1.5 }, 2], [3, -4]]] },
+      { args: [[true, false, true]] },
+      { args: [[1, 2]], kwargs: { dtype: { dtype: 'float64' }, requires_grad: true } },
+      { args: [{ f: 2.5 }] },
+      { args: [[[1, 2], [3]]] },
+      { args: [[1, 2]], kwargs: { requires_grad: true } },
+      { args: [[]] },
+    ],
   },
   {
     name: 'zeros', variants: ['function'], sig: `zeros(int[] size, ${FACTORY_KW})`,
     doc: 'A tensor filled with 0 (default float dtype).',
     impl: (a) => factory(a.size, 0, a.dtype, a.requires_grad),
+    samples: [{ args: [[2, 3]] }, { args: [2, 3], kwargs: { dtype: { dtype: 'int32' } } }, { args: [[0, 2]] }, { args: [[2, -1]] }],
   },
   {
     name: 'ones', variants: ['function'], sig: `ones(int[] size, ${FACTORY_KW})`,
     doc: 'A tensor filled with 1 (default float dtype).',
     impl: (a) => factory(a.size, 1, a.dtype, a.requires_grad),
+    samples: [{ args: [3] }, { args: [[2, 2]], kwargs: { dtype: { dtype: 'bool' } } }, { args: [[2]], kwargs: { requires_grad: true } }],
   },
   {
     name: 'empty', variants: ['function'], sig: `empty(int[] size, ${FACTORY_KW}, MemoryFormat? memory_format=None)`,
     doc: 'An uninitialised tensor (here: zero-filled).',
     impl: (a) => factory(a.size, 0, a.dtype, a.requires_grad),
+    samples: [{ args: [[0, 3]] }, { args: [0], kwargs: { dtype: { dtype: 'int64' } } }],
   },
   {
     name: 'full', variants: ['function'], sig: `full(int[] size, Scalar fill_value, ${FACTORY_KW})`,
@@ -131,31 +144,42 @@ export default defineOps([
       const dflt = k === 'bool' ? dtypes.bool : k === 'int' ? dtypes.int64 : getDefaultDType();
       return factory(a.size, scalarValue(a.fill_value), a.dtype, a.requires_grad, dflt);
     },
+    samples: [
+      { args: [[2, 2], { f: 1.5 }] },
+      { args: [[3], 7] },
+      { args: [[2], true] },
+      { args: [[2], 7], kwargs: { dtype: { dtype: 'float64' } } },
+    ],
   },
   {
     name: 'zeros_like', variants: ['function'], sig: `zeros_like(Tensor self, ${LIKE_KW})`,
     doc: 'Zeros with the shape (and by default dtype) of input.',
     impl: (a) => factory(a.self.shape, 0, a.dtype ?? a.self.dtype, a.requires_grad),
+    samples: [{ args: [{ t: [2, 3] }] }, { args: [{ t: [3], dtype: 'int64' }], kwargs: { dtype: { dtype: 'float32' } } }],
   },
   {
     name: 'ones_like', variants: ['function'], sig: `ones_like(Tensor self, ${LIKE_KW})`,
     doc: 'Ones with the shape (and by default dtype) of input.',
     impl: (a) => factory(a.self.shape, 1, a.dtype ?? a.self.dtype, a.requires_grad),
+    samples: [{ args: [{ t: [2, 3], dtype: 'float64', grad: true }] }, { args: [{ t: [3] }], kwargs: { requires_grad: true } }],
   },
   {
     name: 'empty_like', variants: ['function'], sig: `empty_like(Tensor self, ${LIKE_KW})`,
     doc: 'An uninitialised tensor with the shape of input (here: zero-filled).',
     impl: (a) => factory(a.self.shape, 0, a.dtype ?? a.self.dtype, a.requires_grad),
+    samples: [{ args: [{ t: [0, 2], dtype: 'int32' }] }],
   },
   {
     name: 'full_like', variants: ['function'], sig: `full_like(Tensor self, Scalar fill_value, ${LIKE_KW})`,
     doc: 'A tensor shaped like input filled with fill_value, in input’s dtype unless dtype is given.',
     impl: (a) => factory(a.self.shape, scalarValue(a.fill_value), a.dtype ?? a.self.dtype, a.requires_grad),
+    samples: [{ args: [{ t: [3], dtype: 'int64' }, { f: 2.7 }] }, { args: [{ t: [2, 2] }, -1] }, { args: [{ t: [2] }, 5], kwargs: { dtype: { dtype: 'int32' } } }],
   },
   {
     name: 'scalar_tensor', variants: ['function'], sig: `scalar_tensor(Scalar s, ${FACTORY_KW})`,
     doc: 'A 0-dim tensor holding s (default float dtype).',
     impl: (a) => factory([], scalarValue(a.s), a.dtype, a.requires_grad),
+    samples: [{ args: [{ f: 2.5 }] }, { args: [3] }, { args: [true], kwargs: { dtype: { dtype: 'bool' } } }],
   },
 ]);
 

@@ -1,0 +1,185 @@
+// Op table: selection and filling: where (condition, x, y with Scalar overloads), masked_fill,
+// fill/fill_, zero_, copy_. (The one-argument torch.where(condition) is nonzero's and is not here.)
+import { dtypes } from '../../dtype';
+import { check, runtimeError } from '../../errors';
+import { record } from '../../autograd';
+import { Scalar, scalarValue } from '../../scalar';
+import { broadcastShapes } from '../../shape';
+import { Tensor } from '../../tensor';
+import { warnOnce } from '../../warnings';
+import { copyInto } from '../../backends/cpu/elementwise';
+import { defineOps, OpDef } from '../spec';
+import { checkInplaceLeaf, commitInPlace, inplaceVariant, shortTypeName } from '../inplace';
+import { call, callKw, fullTensor, newTensor, resultTypeOf, sumToShape, toTensor } from '../util';
+import { checkedScalar, mapBinary, mapTernary, mapUnary } from './elementwiseUtil';
+
+const zero0 = (g: Tensor) => callKw('zeros', [[]], { dtype: g.dtype });
+
+function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  if (cond.dtype === dtypes.uint8) {
+    warnOnce('UserWarning', 'where received a uint8 condition tensor. This behavior is deprecated and will be removed in a future version of PyTorch. Use a boolean condition instead.');
+  } else {
+    check(cond.dtype === dtypes.bool, () => `where expected condition to be a boolean tensor, but got a tensor with dtype ${shortTypeName(cond.dtype)}`);
+  }
+  const d = resultTypeOf(x, y);
+  const a = toTensor(x), b = toTensor(y);
+  const out = mapTernary(cond, a, b, d, d, (c, u, v) => (c ? u : v));
+  const self = x instanceof Tensor ? x : null, other = y instanceof Tensor ? y : null;
+  record('WhereBackward0', [self, other], out, ([g]) => [
+    self && self.requiresGrad ? sumToShape(call('where', cond, g!, zero0(g!)), self.shape) : null,
+    other && other.requiresGrad ? sumToShape(call('where', cond, zero0(g!), g!), other.shape) : null,
+  ], (n) => n.save(cond));
+  return out;
+}
+
+const whereDef: OpDef = {
+  name: 'where',
+  sig: [
+    'where(Tensor condition, Tensor self, Tensor other)', 'where(Tensor condition, Scalar self, Tensor other)',
+    'where(Tensor condition, Tensor self, Scalar other)', 'where(Tensor condition, Scalar self, Scalar other)',
+  ],
+  doc: 'Elementwise choice: input where condition is True, else other (broadcasting, type promotion).',
+  impl: (a) => whereImpl(a.condition, a.self, a.other),
+  samples: [
+    { args: [{ t: [2, 3], dtype: 'bool' }, { t: [2, 3], grad: true }, { t: [3], grad: true }] },
+    { args: [{ t: [4], dtype: 'bool' }, { t: [4], dtype: 'int64' }, { f: 2.5 }] },
+    { args: [{ t: [2, 1], dtype: 'bool' }, 1, { t: [3], dtype: 'float64', grad: true }] },
+  ],
+};
+
+const lowByte = new Uint8Array(8);
+const f32v = new Float32Array(lowByte.buffer, 0, 1), f64v = new Float64Array(lowByte.buffer);
+
+/** A non-bool mask is read as its first byte (uint8), like PyTorch's CPU kernel, and must be 0 or 1. */
+function maskToBool(mask: Tensor): Tensor {
+  if (mask.dtype === dtypes.bool) return mask;
+  if (mask.dtype === dtypes.uint8) {
+    warnOnce('UserWarning', 'masked_fill_ received a mask with dtype torch.uint8, this behavior is now deprecated,please use a mask with dtype torch.bool instead.');
+  }
+  const byte = (v: number): number => {
+    if (mask.dtype.category === 'int') return Number.isSafeInteger(v) && Math.abs(v) < 2 ** 31 ? v & 255 : Number(BigInt.asUintN(8, BigInt(v)));
+    if (mask.dtype === dtypes.float64) { f64v[0] = v; return lowByte[0]; }
+    if (mask.dtype === dtypes.float32) { f32v[0] = v; return lowByte[0]; }
+    return 0;
+  };
+  return mapUnary(mask, mask.dtype, dtypes.bool, (v) => {
+    const b = byte(v);
+    if (b > 1) throw runtimeError('Mask tensor can take 0 and 1 values only');
+    return b;
+  });
+}
+
+function maskedFill(self: Tensor, mask: Tensor, value: Tensor | Scalar): Tensor {
+  let v: number;
+  if (value instanceof Tensor) {
+    check(value.ndim === 0, () => `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
+    v = value.scalarValue();
+  } else {
+    v = scalarValue(value);
+  }
+  const fill = self.dtype === dtypes.bool ? (v !== 0 ? 1 : 0) : checkedScalar(v, self.dtype);
+  const m = maskToBool(mask);
+  const out = mapBinary(self, m, self.dtype, self.dtype, (x, c) => (c ? fill : x));
+  const vt = value instanceof Tensor ? value : null;
+  record(vt ? 'MaskedFillBackward1' : 'MaskedFillBackward0', vt ? [self, vt] : [self], out, ([g]) => [
+    self.requiresGrad ? sumToShape(call('masked_fill', g!, m, 0), self.shape) : null,
+    vt && vt.requiresGrad ? call('sum', call('where', m, g!, 0)) : null,
+  ], (n) => n.save(m));
+  return out;
+}
+
+const maskedFillDef: OpDef = {
+  name: 'masked_fill', sig: ['masked_fill(Tensor self, Tensor mask, Tensor value)', 'masked_fill(Tensor self, Tensor mask, Scalar value)'],
+  doc: 'Copy of input with value written where mask is True (mask broadcasts).',
+  impl: (a) => maskedFill(a.self, a.mask, a.value),
+  samples: [
+    { args: [{ t: [2, 3], grad: true }, { t: [3], dtype: 'bool' }, { f: -1.5 }] },
+    { args: [{ t: [4], dtype: 'float64', grad: true }, { t: [4], dtype: 'bool' }, { t: [], dtype: 'float64', grad: true }], method: true },
+    { args: [{ t: [4], dtype: 'int64' }, { t: [4], dtype: 'bool' }, { f: 2.5 }] },
+  ],
+};
+
+/** In-place write of `result` into self with autograd node `node` (fill_, zero_, copy_). */
+function writeInPlace(self: Tensor, result: Tensor, node: string, inputs: (Tensor | null)[], grads: (g: Tensor) => (Tensor | null)[]): Tensor {
+  checkInplaceLeaf(self);
+  record(node, inputs, result, ([g]) => grads(g!));
+  return commitInPlace(self, result);
+}
+
+function fillValue(self: Tensor, value: Tensor | Scalar): number {
+  if (value instanceof Tensor) {
+    check(value.ndim === 0, () => `fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
+    return self.dtype === dtypes.bool ? (value.scalarValue() !== 0 ? 1 : 0) : checkedScalar(value.scalarValue(), self.dtype);
+  }
+  const v = scalarValue(value);
+  return self.dtype === dtypes.bool ? (v !== 0 ? 1 : 0) : checkedScalar(v, self.dtype);
+}
+
+function filled(self: Tensor, value: Tensor | Scalar, nodes: [string, string]): Tensor {
+  const out = fullTensor(self.shape, fillValue(self, value), self.dtype);
+  const vt = value instanceof Tensor ? value : null;
+  // fill_(Scalar) has one differentiable input, fill_(Tensor) two
+  record(vt ? nodes[1] : nodes[0], vt ? [self, vt] : [self], out, ([g]) => [
+    self.requiresGrad ? call('zeros_like', g!) : null,
+    vt && vt.requiresGrad ? call('sum', g!) : null,
+  ]);
+  return out;
+}
+
+const fillSigs = (n: string) => [`${n}(Tensor self, Tensor value)`, `${n}(Tensor self, Scalar value)`];
+
+export default defineOps([
+  whereDef,
+  maskedFillDef,
+  { ...inplaceVariant(maskedFillDef), samples: [{ args: [{ t: [2, 3], grad: true }, { t: [3], dtype: 'bool' }, { f: -1.5 }], method: true }] },
+  {
+    name: 'fill', sig: fillSigs('fill'), variants: ['function'], doc: 'A tensor like input filled with value.',
+    impl: (a) => filled(a.self, a.value, ['FillBackward0', 'FillBackward1']),
+    samples: [{ args: [{ t: [2, 3], grad: true }, { f: 1.5 }] }, { args: [{ t: [3], dtype: 'int64' }, 7] }],
+  },
+  {
+    name: 'fill_', sig: fillSigs('fill_'), doc: 'Fills input with value in place.',
+    samples: [
+      { args: [{ t: [2, 3], grad: true }, { f: 1.5 }], method: true },
+      { args: [{ t: [3], dtype: 'float64', grad: true }, { t: [], dtype: 'float64', grad: true }], method: true },
+      { args: [{ t: [3], dtype: 'int64' }, { f: 2.7 }] },
+    ],
+    impl: (a) => {
+      const self: Tensor = a.self;
+      checkInplaceLeaf(self);
+      return commitInPlace(self, filled(self, a.value, ['FillBackward2', 'FillBackward3']));
+    },
+  },
+  {
+    name: 'zero_', sig: 'zero_(Tensor self)', doc: 'Fills input with zeros in place.',
+    samples: [{ args: [{ t: [2, 3], grad: true }], method: true }, { args: [{ t: [3], dtype: 'int32' }] }],
+    impl: (a) => {
+      const self: Tensor = a.self;
+      const out = fullTensor(self.shape, 0, self.dtype);
+      return writeInPlace(self, out, 'ZeroBackward0', [self], (g) => [call('zeros_like', g)]);
+    },
+  },
+  {
+    name: 'copy_', variants: ['method'], sig: 'copy_(Tensor self, Tensor src, bool non_blocking=False)',
+    doc: 'Copies src (broadcast, cast to input’s dtype) into input in place.',
+    samples: [
+      { args: [{ t: [2, 3], grad: true }, { t: [3], grad: true }], method: true },
+      { args: [{ t: [3], dtype: 'float64', grad: true }, { t: [3], dtype: 'int64' }], method: true },
+      { args: [{ t: [3], dtype: 'int64' }, { t: [1], dtype: 'float64' }], method: true },
+    ],
+    impl: (a) => {
+      const self: Tensor = a.self, src: Tensor = a.src;
+      broadcastShapes(self.shape, src.shape);
+      const out = newTensor(self.shape, self.dtype);
+      const target = broadcastShapes(self.shape, src.shape);
+      if (target.length !== self.shape.length || target.some((s, i) => s !== self.shape[i])) {
+        throw runtimeError(`output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${target.join(', ')}]`);
+      }
+      copyInto(out, src);
+      return writeInPlace(self, out, 'CopyBackwards', [self, src], (g) => [
+        self.requiresGrad ? call('zeros_like', g) : null,
+        src.requiresGrad ? sumToShape(g, src.shape) : null,
+      ]);
+    },
+  },
+]);

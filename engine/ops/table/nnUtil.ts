@@ -1,0 +1,130 @@
+// Helpers shared by the nn op tables (nn*.ts, losses*.ts): kernels that split a contiguous loop into
+// PyTorch's vectorised blocks and scalar tail, in-place wrappers, the loss `reduction` argument and
+// PyTorch's size-mismatch warnings.
+import { DType, castValue } from '../../dtype';
+import { TorchError, check } from '../../errors';
+import { isGradEnabled, needsGrad, record } from '../../autograd';
+import { broadcastAll } from '../../shape';
+import { Tensor } from '../../tensor';
+import { broadcastOffsets, newTensor } from '../../backends/cpu/elementwise';
+import { warn } from '../../warnings';
+import { checkInplaceLeaf, commitInPlace, shadowOf } from '../inplace';
+import { call } from '../util';
+import { fma32, fma64 } from '../../random/fma';
+import { erf } from './elementwiseMath';
+import { erff, sleefExpf, vecCount, vecErf } from './nnMath';
+
+const fr = Math.fround;
+const id = (x: number) => x;
+
+/** The math one loop flavour of a CPU kernel uses (vectorised AVX2 lanes or the scalar libm tail). */
+export interface MathSet {
+  r: (x: number) => number;
+  exp: (x: number) => number;
+  erf: (x: number) => number;
+  log: (x: number) => number;
+  log1p: (x: number) => number;
+  tanh: (x: number) => number;
+  /** a * b + c as the contracted (FMA) kernel computes it */
+  fma: (a: number, b: number, c: number) => number;
+}
+
+const F64: MathSet = { r: id, exp: Math.exp, erf, log: Math.log, log1p: Math.log1p, tanh: Math.tanh, fma: fma64 };
+const F32_SCALAR: MathSet = { r: fr, exp: (x) => fr(Math.exp(x)), erf: erff, log: (x) => fr(Math.log(x)), log1p: (x) => fr(Math.log1p(x)), tanh: (x) => fr(Math.tanh(x)), fma: fma32 };
+const F32_VEC: MathSet = { ...F32_SCALAR, exp: sleefExpf, erf: vecErf };
+
+/** [vectorised, scalar] math for a kernel computing in `d` */
+export function mathFor(d: DType): [MathSet, MathSet] {
+  return d.name === 'float32' || d.name === 'bfloat16' || d.name === 'float16' ? [F32_VEC, F32_SCALAR] : [F64, F64];
+}
+
+/** How a kernel's loop is vectorised: 'loop' (cpu_kernel_vec: blocks of 16, scalar tail), 'all' (vector ops with partial loads), 'none'. */
+export type VecMode = 'loop' | 'all' | 'none';
+
+type Fn = (...xs: number[]) => number;
+
+/**
+ * out[i] = f(inputs[0][i], inputs[1][i], ...) over same-shaped (or broadcast) inputs, computed in
+ * `d`. When every input is contiguous the first vecCount(n) elements use the vectorised flavour.
+ */
+export function mapKernel(inputs: Tensor[], d: DType, make: (m: MathSet) => Fn, mode: VecMode = 'loop'): Tensor {
+  const shape = broadcastAll(inputs.map((t) => t.shape));
+  const out = newTensor(shape, d);
+  const od = out.storage.data;
+  const n = od.length;
+  const [mv, ms] = mathFor(d);
+  const fv = make(mv), fs = make(ms);
+  const same = inputs.every((t) => t.isContiguous && t.numel() === n);
+  const datas = inputs.map((t) => t.storage.data);
+  const offs = same ? null : inputs.map((t) => broadcastOffsets(t, shape));
+  const bases = inputs.map((t) => t.offset);
+  const k = mode === 'all' ? n : same && mode === 'loop' ? vecCount(n) : 0;
+  const args = new Array<number>(inputs.length);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < inputs.length; j++) args[j] = offs ? datas[j][offs[j][i]] : datas[j][bases[j] + i];
+    od[i] = i < k ? fv(...args) : fs(...args);
+  }
+  if (d.needsConvert) for (let i = 0; i < n; i++) od[i] = castValue(d, od[i]);
+  return out;
+}
+
+/** Run an out-of-place computation as an in-place op on `self` (PyTorch's checks, history rebased). */
+export function runInplace(self: Tensor, others: (Tensor | null | undefined)[], compute: (src: Tensor) => Tensor): Tensor {
+  checkInplaceLeaf(self);
+  const src = needsGrad([self, ...others]) ? shadowOf(self) : self;
+  return commitInPlace(self, compute(src));
+}
+
+/** Record a node for a "*_backward" kernel op so double backward (create_graph) works. */
+export function recordBackwardOp(name: string, inputs: (Tensor | null)[], out: Tensor, grads: (g: Tensor) => (Tensor | null)[]): void {
+  if (!isGradEnabled()) return;
+  record(name, inputs, out, ([g]) => grads(g!));
+}
+
+export const zerosLike = (t: Tensor) => call('zeros_like', t);
+
+// ---- losses ------------------------------------------------------------------------------------
+
+export type Reduction = 'none' | 'mean' | 'sum';
+export const REDUCTION_ENUM: Record<Reduction, number> = { none: 0, mean: 1, sum: 2 };
+
+/** _Reduction.legacy_get_string / get_enum: the reduction a loss call asks for. */
+export function reductionOf(a: { size_average?: boolean | null; reduce?: boolean | null; reduction?: string }): Reduction {
+  if ((a.size_average !== undefined && a.size_average !== null) || (a.reduce !== undefined && a.reduce !== null)) {
+    const sizeAverage = a.size_average ?? true;
+    const reduce = a.reduce ?? true;
+    warn('UserWarning', `size_average and reduce args will be deprecated, please use reduction='${!reduce ? 'none' : sizeAverage ? 'mean' : 'sum'}' instead.`);
+    return !reduce ? 'none' : sizeAverage ? 'mean' : 'sum';
+  }
+  const r = a.reduction ?? 'mean';
+  if (r === 'elementwise_mean') {
+    warn('UserWarning', "reduction='elementwise_mean' is deprecated, please use reduction='mean' instead.");
+    return 'mean';
+  }
+  if (r !== 'none' && r !== 'mean' && r !== 'sum') throw new TorchError('ValueError', `${r} is not a valid value for reduction`);
+  return r;
+}
+
+/** An int reduction (the ATen-level argument) as its name. */
+export function reductionFromEnum(r: number): Reduction {
+  check(r >= 0 && r <= 2, `${r} is not a valid value for reduction`);
+  return (['none', 'mean', 'sum'] as const)[r];
+}
+
+const sizeStr = (t: Tensor) => `torch.Size([${t.shape.join(', ')}])`;
+export const sameSize = (a: Tensor, b: Tensor) => a.ndim === b.ndim && a.shape.every((s, i) => s === b.shape[i]);
+
+/** The broadcast UserWarning of F.mse_loss / l1_loss / smooth_l1_loss / huber_loss. */
+export function warnTargetSize(input: Tensor, target: Tensor): void {
+  if (sameSize(input, target)) return;
+  warn('UserWarning', `Using a target size (${sizeStr(target)}) that is different to the input size (${sizeStr(input)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`);
+}
+
+export { sizeStr };
+
+/** Apply a loss reduction to an elementwise loss tensor with engine ops (PyTorch's apply_loss_reduction). */
+export function applyReduction(loss: Tensor, r: Reduction): Tensor {
+  if (r === 'mean') return call('mean', loss);
+  if (r === 'sum') return call('sum', loss);
+  return loss;
+}

@@ -1,0 +1,290 @@
+// Op table: sorting and selection. sort/argsort/msort, topk, kthvalue, median/nanmedian, mode,
+// unique/unique_consecutive. Ties are broken exactly as PyTorch 1.13's CPU kernels break them: they call
+// libstdc++'s std::sort / nth_element / partial_sort (ported in engine/backends/cpu/reduce.ts).
+import { record } from '../../autograd';
+import { DType, dtypes } from '../../dtype';
+import { TorchError, check } from '../../errors';
+import { namedTuple } from '../../namedtuple';
+import { wrapDim } from '../../shape';
+import { Tensor } from '../../tensor';
+import { Less, nthElement, partialSort, quickSelect, stdSort } from '../../backends/cpu/reduce';
+import { defineOps } from '../spec';
+import { evenlyDistribute, forEachSlice, fromValues, reduction, valueSelectingBackward } from './reduce';
+
+interface Item { v: number; i: number }
+const isNan = (x: number) => x !== x;
+/** NaN sorts as the largest value (numpy order). */
+const ascending: Less<Item> = (a, b) => (!isNan(a.v) && isNan(b.v)) || a.v < b.v;
+const descending: Less<Item> = (a, b) => (isNan(a.v) && !isNan(b.v)) || a.v > b.v;
+
+/** Run `fn` on the items (value, index) of every slice along dim; it writes `outN` results per slice. */
+function perSlice(self: Tensor, dim: number, outN: number, fn: (items: Item[]) => Item[]): { values: Float64Array; indices: Float64Array; d: number } {
+  const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
+  const n = self.ndim === 0 ? 1 : self.shape[d];
+  const inner = self.ndim === 0 ? 1 : self.shape.slice(d + 1).reduce((a, b) => a * b, 1);
+  const nSlices = n === 0 ? 0 : self.numel() / n;
+  const values = new Float64Array(nSlices * outN), indices = new Float64Array(nSlices * outN);
+  let s = 0;
+  forEachSlice(self, d, (get, size) => {
+    const items: Item[] = [];
+    for (let i = 0; i < size; i++) items.push({ v: get(i), i });
+    const res = fn(items);
+    // write slice s (outer index o, inner index j) into a contiguous result with `outN` along dim
+    const o = Math.floor(s / inner), j = s % inner;
+    res.forEach((it, k) => { const at = (o * outN + k) * inner + j; values[at] = it.v; indices[at] = it.i; });
+    s++;
+  });
+  return { values, indices, d };
+}
+
+function sort(self: Tensor, dim: number, desc: boolean, stable: boolean, node = 'SortBackward0') {
+  const comp = desc ? descending : ascending;
+  const n = self.ndim === 0 ? 1 : self.shape[wrapDim(dim, self.ndim)];
+  const { values, indices, d } = perSlice(self, dim, n, (items) => {
+    if (stable) items.sort((a, b) => (comp(a, b) ? -1 : comp(b, a) ? 1 : 0));
+    else stdSort(items, 0, items.length, comp);
+    return items;
+  });
+  const v = fromValues(self.shape, self.dtype, values), ix = fromValues(self.shape, dtypes.int64, indices);
+  record(node, [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, true)]);
+  return namedTuple('sort', ['values', 'indices'], [v, ix]);
+}
+
+function topk(self: Tensor, k: number, dim: number, largest: boolean, sorted: boolean) {
+  const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
+  const n = self.ndim === 0 ? 1 : self.shape[d];
+  check(k >= 0 && k <= n, 'selected index k out of range', 'RuntimeError');
+  const comp = largest ? descending : ascending;
+  const { values, indices } = perSlice(self, d, k, (items) => {
+    if (k === 0) return [];
+    if (k * 64 <= items.length) partialSort(items, 0, k, items.length, comp);
+    else {
+      nthElement(items, 0, k - 1, items.length, comp);
+      if (sorted) stdSort(items, 0, k - 1, comp);
+    }
+    return items.slice(0, k);
+  });
+  const shape = self.ndim === 0 ? [] : self.shape.map((s, i) => (i === d ? k : s));
+  const v = fromValues(shape, self.dtype, values), ix = fromValues(shape, dtypes.int64, indices);
+  record('TopkBackward0', [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, true)]);
+  return namedTuple('topk', ['values', 'indices'], [v, ix]);
+}
+
+/** An op that picks one element per slice along dim (kthvalue, median(dim), mode). */
+function selectAlong(self: Tensor, dim: number, keepdim: boolean, name: string, grad: string, pick: (items: Item[]) => Item) {
+  const r = reduction(self, self.ndim === 0 ? null : dim, keepdim);
+  const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
+  if (self.ndim > 0 && self.shape[d] === 0) throw new TorchError('IndexError', `${name}(): Expected reduction dim ${d} to have non-zero size.`);
+  const { values, indices } = perSlice(self, d, 1, (items) => [pick(items)]);
+  const v = fromValues(r.outShape, self.dtype, values), ix = fromValues(r.outShape, dtypes.int64, indices);
+  record(grad, [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, keepdim)]);
+  return namedTuple(name, ['values', 'indices'], [v, ix]);
+}
+
+function kthvalue(self: Tensor, k: number, dim: number, keepdim: boolean) {
+  const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
+  check(k >= 1 && k <= (self.ndim > 0 ? self.shape[d] : 1), () => `kthvalue(): selected number k out of range for dimension ${d}`);
+  return selectAlong(self, dim, keepdim, 'kthvalue', 'KthvalueBackward0', (items) => {
+    quickSelect(items, k - 1, descending);
+    return items[k - 1];
+  });
+}
+
+/** median / nanmedian along dim: the lower median in (value, index) order; median returns the first NaN. */
+function medianDim(self: Tensor, dim: number, keepdim: boolean, ignoreNan: boolean) {
+  const name = ignoreNan ? 'nanmedian' : 'median';
+  return selectAlong(self, dim, keepdim, name, ignoreNan ? 'NanmedianBackward1' : 'MedianBackward1', (items) => {
+    const firstNan = items.find((it) => isNan(it.v));
+    if (!ignoreNan && firstNan) return firstNan;
+    const nNan = items.filter((it) => isNan(it.v)).length;
+    const order: Less<Item> = (a, b) => ascending(a, b) || (a.v === b.v && a.i < b.i);
+    const k = Math.floor((items.length - nNan - 1) / 2);
+    nthElement(items, 0, Math.max(k, 0), items.length, order);
+    return items[Math.max(k, 0)];
+  });
+}
+
+function medianAll(self: Tensor, ignoreNan: boolean): Tensor {
+  const vals = self.toFlatArray();
+  let res: number;
+  if (vals.length === 0) res = NaN;
+  else if (!ignoreNan && vals.some(isNan)) res = NaN;
+  else {
+    const nNan = vals.filter(isNan).length;
+    const sorted = vals.filter((v) => !isNan(v)).sort((a, b) => a - b);
+    res = nNan === vals.length ? NaN : sorted[Math.floor((vals.length - nNan - 1) / 2)];
+  }
+  const out = fromValues([], self.dtype, [res]);
+  record(ignoreNan ? 'NanmedianBackward0' : 'MedianBackward0', [self], out, ([g]) => [evenlyDistribute(g!, self, res)]);
+  return out;
+}
+
+/** mode: std::sort of (value, index) by value, then the most frequent run (the smallest value wins a tie). */
+function mode(self: Tensor, dim: number, keepdim: boolean) {
+  return selectAlong(self, dim, keepdim, 'mode', 'ModeBackward0', (items) => {
+    stdSort(items, 0, items.length, (a, b) => a.v < b.v);
+    let best = items[0], maxFreq = 0, freq = 0;
+    for (let i = 0; i < items.length; i++) {
+      freq++;
+      if (i === items.length - 1 || items[i].v !== items[i + 1].v) {
+        if (freq > maxFreq) { best = items[i]; maxFreq = freq; }
+        freq = 0;
+      }
+    }
+    return best;
+  });
+}
+
+// ---- unique ------------------------------------------------------------------------------------------
+
+/** Rows of `self` along `dim` as arrays of values (dim moved first, the rest flattened). */
+function rowsAlong(self: Tensor, d: number): number[][] {
+  const n = self.shape[d];
+  const rows: number[][] = Array.from({ length: n }, () => []);
+  const inner = self.shape.slice(d + 1).reduce((a, b) => a * b, 1);
+  const flat = self.toFlatArray();
+  flat.forEach((v, k) => { rows[Math.floor(k / inner) % n].push(v); });
+  return rows;
+}
+
+function stackRows(self: Tensor, d: number, rows: number[][]): Tensor {
+  const shape = self.shape.slice();
+  shape[d] = rows.length;
+  const inner = self.shape.slice(d + 1).reduce((a, b) => a * b, 1);
+  const outer = self.shape.slice(0, d).reduce((a, b) => a * b, 1);
+  const vals: number[] = [];
+  for (let o = 0; o < outer; o++) for (const r of rows) for (let j = 0; j < inner; j++) vals.push(r[o * inner + j]);
+  return fromValues(shape, self.dtype, vals);
+}
+
+const cmpRows = (a: number[], b: number[]) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1; return 0; };
+
+function uniqueOut(self: Tensor, op: string, values: Tensor, inverse: Tensor, counts: Tensor, retInv: boolean, retCounts: boolean): Tensor | Tensor[] {
+  // PyTorch has no derivative for unique: the node exists, and backward through it raises
+  const name = op === '_unique2' ? 'Unique2Backward0' : op === 'unique_dim' ? 'UniqueDimBackward0' : 'UniqueConsecutiveBackward0';
+  record(name, [self], values, () => { throw new TorchError('NotImplementedError', `the derivative for '${op}' is not implemented.`); });
+  if (!retInv && !retCounts) return values;
+  const out = [values];
+  if (retInv) out.push(inverse);
+  if (retCounts) out.push(counts);
+  return out;
+}
+
+function unique(self: Tensor, sorted: boolean, retInv: boolean, retCounts: boolean, dim: number | null): Tensor | Tensor[] {
+  if (dim === null) {
+    check(sorted, 'torch.unique(sorted=False) is not supported yet: PyTorch returns its hash-set order', 'RuntimeError');
+    const flat = self.toFlatArray();
+    const vals = [...new Set(flat.map((v) => (isNan(v) ? NaN : v)))].sort((a, b) => (isNan(a) ? 1 : isNan(b) ? -1 : a - b));
+    const pos = new Map(vals.map((v, i) => [v, i]));
+    const inv = flat.map((v) => pos.get(v)!);
+    const counts = vals.map(() => 0);
+    inv.forEach((i) => { counts[i]++; });
+    return uniqueOut(self, '_unique2', fromValues([vals.length], self.dtype, vals), fromValues(self.shape, dtypes.int64, inv),
+      fromValues([vals.length], dtypes.int64, counts), retInv, retCounts);
+  }
+  const d = wrapDim(dim, self.ndim);
+  const rows = rowsAlong(self, d);
+  const order = rows.map((_, i) => i).sort((a, b) => cmpRows(rows[a], rows[b]) || a - b);
+  const uniq: number[][] = [], inv = new Array<number>(rows.length), counts: number[] = [];
+  for (const i of order) {
+    if (uniq.length === 0 || cmpRows(uniq[uniq.length - 1], rows[i]) !== 0) { uniq.push(rows[i]); counts.push(0); }
+    inv[i] = uniq.length - 1;
+    counts[counts.length - 1]++;
+  }
+  return uniqueOut(self, 'unique_dim', stackRows(self, d, uniq), fromValues([rows.length], dtypes.int64, inv),
+    fromValues([uniq.length], dtypes.int64, counts), retInv, retCounts);
+}
+
+function uniqueConsecutive(self: Tensor, retInv: boolean, retCounts: boolean, dim: number | null): Tensor | Tensor[] {
+  const d = dim === null ? null : wrapDim(dim, self.ndim);
+  const rows = d === null ? self.toFlatArray().map((v) => [v]) : rowsAlong(self, d);
+  const uniq: number[][] = [], inv: number[] = [], counts: number[] = [];
+  rows.forEach((r) => {
+    if (uniq.length === 0 || cmpRows(uniq[uniq.length - 1], r) !== 0) { uniq.push(r); counts.push(0); }
+    inv.push(uniq.length - 1);
+    counts[counts.length - 1]++;
+  });
+  const values = d === null ? fromValues([uniq.length], self.dtype, uniq.map((r) => r[0])) : stackRows(self, d, uniq);
+  return uniqueOut(self, 'unique_consecutive', values, fromValues(d === null ? self.shape : [rows.length], dtypes.int64, inv),
+    fromValues([uniq.length], dtypes.int64, counts), retInv, retCounts);
+}
+
+// ---- the table ---------------------------------------------------------------------------------------
+
+const G = (shape: number[], values?: number[]) => ({ t: shape, grad: true, ...(values ? { values } : {}) });
+const TIED = [3, 1, 2, 3, 1, 2, 2, 0];
+
+export default defineOps([
+  {
+    name: 'sort',
+    sig: ['sort(Tensor self, *, bool? stable, int dim=-1, bool descending=False)', 'sort(Tensor self, int dim=-1, bool descending=False)'],
+    doc: 'Sorted values and their indices along dim (ascending unless descending=True; NaN sorts last).',
+    // sort(stable=...) is the sort.stable overload: SortBackward1
+    impl: (a) => sort(a.self, a.dim, a.descending, a.stable === true, a.stable === null || a.stable === undefined ? 'SortBackward0' : 'SortBackward1'),
+    samples: [
+      { args: [G([2, 4], TIED)], noGradcheck: true }, { args: [G([2, 4], TIED), 0, true], noGradcheck: true },
+      { args: [G([2, 4], TIED)], kwargs: { stable: true, descending: true }, noGradcheck: true }, { args: [{ t: [5], dtype: 'int64' }] },
+      { args: [G([3, 4])] },
+    ],
+  },
+  {
+    name: 'argsort',
+    sig: ['argsort(Tensor self, *, bool stable, int dim=-1, bool descending=False)', 'argsort(Tensor self, int dim=-1, bool descending=False)'],
+    doc: 'The indices that sort input along dim.',
+    impl: (a) => sort(a.self, a.dim, a.descending, a.stable === true).values[1],
+    samples: [{ args: [{ t: [2, 4], values: TIED }] }, { args: [{ t: [2, 4], values: TIED }, 0, true] }],
+  },
+  {
+    name: 'msort', sig: 'msort(Tensor self)',
+    doc: 'input sorted along its first dim.',
+    impl: (a) => sort(a.self, 0, false, false).values[0],
+    samples: [{ args: [G([3, 2])] }],
+  },
+  {
+    name: 'topk', sig: 'topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True)',
+    doc: 'The k largest (or smallest) elements along dim and their indices.',
+    impl: (a) => topk(a.self, a.k, a.dim, a.largest, a.sorted),
+    samples: [{ args: [G([2, 4], TIED), 2], noGradcheck: true }, { args: [G([2, 4], TIED), 1, 0, false], noGradcheck: true }, { args: [G([3, 4]), 3], kwargs: { largest: false } }],
+  },
+  {
+    name: 'kthvalue', sig: 'kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False)',
+    doc: 'The k-th smallest element along dim and its index.',
+    impl: (a) => kthvalue(a.self, a.k, a.dim, a.keepdim),
+    samples: [{ args: [G([2, 4]), 2] }, { args: [G([2, 4]), 1, 0, true] }],
+  },
+  {
+    name: 'median', sig: ['median(Tensor self)', 'median(Tensor self, int dim, bool keepdim=False)'],
+    doc: 'The lower median of all elements, or (values, indices) along dim. NaN if any element is NaN.',
+    impl: (a, ov) => (ov === 0 ? medianAll(a.self, false) : medianDim(a.self, a.dim, a.keepdim, false)),
+    samples: [{ args: [G([2, 4], TIED)], noGradcheck: true }, { args: [G([2, 4], TIED), 1], noGradcheck: true }, { args: [G([3, 2]), 0, true] }, { args: [G([3, 3])] }],
+  },
+  {
+    name: 'nanmedian', sig: ['nanmedian(Tensor self)', 'nanmedian(Tensor self, int dim, bool keepdim=False)'],
+    doc: 'median ignoring NaN values.',
+    impl: (a, ov) => (ov === 0 ? medianAll(a.self, true) : medianDim(a.self, a.dim, a.keepdim, true)),
+    samples: [{ args: [G([2, 4], TIED)], noGradcheck: true }, { args: [G([2, 4], TIED), 1], noGradcheck: true }, { args: [G([2, 3])] }],
+  },
+  {
+    name: 'mode', sig: 'mode(Tensor self, int dim=-1, bool keepdim=False)',
+    doc: 'The most frequent value along dim and an index of it.',
+    impl: (a) => mode(a.self, a.dim, a.keepdim),
+    samples: [{ args: [G([2, 4], TIED)], noGradcheck: true }, { args: [{ t: [3, 4], dtype: 'int64', domain: 'unit' }, 0, true] }],
+  },
+  {
+    name: 'unique', sig: 'unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None)',
+    doc: 'The sorted unique elements (or unique slices along dim), optionally with inverse indices and counts.',
+    impl: (a) => unique(a.self, a.sorted, a.return_inverse, a.return_counts, a.dim),
+    samples: [
+      { args: [{ t: [2, 4], values: TIED }] }, { args: [{ t: [2, 4], values: TIED }], kwargs: { return_inverse: true, return_counts: true } },
+      { args: [{ t: [3, 2], dtype: 'int64', values: [1, 2, 0, 1, 1, 2] }], kwargs: { dim: 0, return_counts: true } },
+    ],
+  },
+  {
+    name: 'unique_consecutive', sig: 'unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None)',
+    doc: 'Removes consecutive duplicates (optionally with inverse indices and counts).',
+    impl: (a) => uniqueConsecutive(a.self, a.return_inverse, a.return_counts, a.dim),
+    samples: [{ args: [{ t: [6], dtype: 'int64', values: [1, 1, 2, 2, 3, 1] }, true, true] }],
+  },
+]);
+
+export type { DType };

@@ -1,0 +1,260 @@
+"""The Python half of the engine bridge: argument conversion into the engine, result conversion back,
+engine errors as Python exceptions, and the per-op callables torch.* and Tensor methods are made of.
+
+The JS half is engine/runtime/bridge.ts. An op callable calls `fn(has_kwargs, *args[, kwargs])`; the
+result is a bare engine Tensor (wrapped here), a primitive, or a JS array [kind, ...] decoded by _decode.
+"""
+import builtins
+import os
+import warnings
+
+import _gradscope as _gs
+from pyodide.ffi import JsException, create_proxy, to_js
+
+from . import _types
+from ._types import DTYPES, Size, device, dtype
+
+_TT = type(_gs.sampleTensor())          # the proxy type of engine tensors (other objects arrive boxed)
+_JA = type(to_js([]))                    # the proxy type of JS arrays
+_new_float = _gs.newFloat
+_BIG = 2 ** 53
+_TORCH_DIR = os.path.dirname(__file__) + os.sep
+
+Tensor = None                            # set by torch._tensor (torch.Tensor)
+Generator = None                         # set by torch.random (torch.Generator)
+
+
+class _TensorBase:
+    """torch._C._TensorBase: the slots every tensor has. `_t` is the engine tensor (a JsProxy);
+    `_gc` (unset until .grad is read) caches the Python object of .grad so `x.grad is x.grad`."""
+    __slots__ = ('_t', '_gc', '__dict__', '__weakref__')
+
+
+_TensorBase.__module__ = 'torch._C'
+_new = object.__new__
+
+
+def wrap(t):
+    """A torch.Tensor for engine tensor `t`."""
+    o = _new(Tensor)
+    o._t = t
+    return o
+
+
+# ---- arguments ------------------------------------------------------------------------------------
+
+_float_cache = {}
+
+
+def _box_float(x):
+    """A Python float whose value is a whole number must reach the engine as a PyFloat (JS cannot tell
+    2 from 2.0); other floats already read as floats there."""
+    key = x if x else repr(x)           # 0.0 and -0.0 are equal dict keys
+    p = _float_cache.get(key)
+    if p is None:
+        p = _new_float(x)
+        if len(_float_cache) < 4096:
+            _float_cache[key] = p
+    return p
+
+
+def arg(a):
+    """A Python value as the engine takes it."""
+    if isinstance(a, _TensorBase):
+        return a._t
+    t = type(a)
+    if t is int:
+        return a if -_BIG <= a <= _BIG else float(a)
+    if t is float:
+        return _box_float(a) if a.is_integer() else a
+    if t is bool or t is str or a is None:
+        return a
+    if t is list or t is tuple or t is Size:
+        return to_js([arg(x) for x in a])
+    if t is dtype:
+        return a._d
+    if t is device:
+        return str(a)
+    if isinstance(a, _types._Named):
+        return a._name
+    if t is Generator:
+        return a._g
+    if isinstance(a, int):
+        return arg(int(a))
+    if isinstance(a, float):
+        return arg(float(a))
+    if isinstance(a, (list, tuple, range)):
+        return to_js([arg(x) for x in a])
+    if callable(a):
+        return a
+    return _stand_in(type(a).__name__)
+
+
+_stand_ins = {}
+
+
+def _stand_in(name):
+    """Any other Python object reaches the engine as a JS object whose type name is the Python one, so
+    argument errors read `must be Tensor, not dict` as PyTorch's do."""
+    o = _stand_ins.get(name)
+    if o is None:
+        o = _stand_ins[name] = _gs.pyObject(name)
+    return o
+
+
+def kwargs_of(kw):
+    return {k: arg(v) for k, v in kw.items()}
+
+
+# ---- results --------------------------------------------------------------------------------------
+
+def ret(r, first=None):
+    """An op result as Python sees it."""
+    if type(r) is _TT:
+        return wrap(r)
+    if type(r) is _JA:
+        return _decode(r, first)
+    return r
+
+
+def _decode(r, first):
+    kind = r[0]
+    if kind == 'self':
+        return first
+    if kind == 'tuple':
+        return tuple(ret(x) for x in r[1])
+    if kind == 'nt':
+        from . import return_types
+        return return_types.make(r[1], list(r[2]), tuple(wrap(v) for v in r[3]))
+    if kind == 'dtype':
+        return DTYPES[r[1]]
+    if kind == 'float':
+        return float(r[1])
+    if kind == 'node':
+        from .autograd import graph
+        return graph.node(r[1])
+    if kind == 'gen':
+        from . import random
+        return random.Generator._of(r[1])
+    return r[1]
+
+
+# ---- errors ---------------------------------------------------------------------------------------
+
+_PY_TYPES = {n: getattr(builtins, n) for n in (
+    'RuntimeError', 'IndexError', 'ValueError', 'TypeError', 'NotImplementedError', 'AttributeError', 'KeyError',
+    'ZeroDivisionError', 'StopIteration', 'AssertionError')}
+
+
+def error(e):
+    """The Python exception for a JS error: an engine TorchError keeps its Python type and message;
+    anything else becomes a RuntimeError."""
+    je = getattr(e, 'js_error', None)
+    msg = str(getattr(je, 'message', '') or e) if je is not None else str(e)
+    cls = _PY_TYPES.get(getattr(je, 'pyType', None), RuntimeError)
+    if cls is KeyError:
+        return KeyError(msg)
+    return cls(msg)
+
+
+def is_type_error(e):
+    je = getattr(e, 'js_error', None)
+    return je is not None and getattr(je, 'pyType', None) == 'TypeError'
+
+
+def call(f, *args):
+    """Call a JS function, engine errors as Python exceptions."""
+    try:
+        return f(*args)
+    except JsException as e:
+        raise error(e) from None
+
+
+# ---- op callables ---------------------------------------------------------------------------------
+
+def _op_list():
+    return [tuple(x) for x in _gs.opList().to_py()]
+
+
+OPS = _op_list()                          # (name, aliases, function?, method?, ns, doc)
+_DOCS = {n: op[5] for op in OPS for n in (op[0], *op[1])}
+
+
+def method(name):
+    """Tensor.<name> for op `name`."""
+    fn = _gs.opFn(name, True)
+
+    def m(self, *args, **kwargs):
+        try:
+            if kwargs:
+                r = fn(1, self._t, *[arg(a) for a in args], **kwargs_of(kwargs))
+            elif not args:
+                r = fn(0, self._t)
+            elif len(args) == 1:
+                a = args[0]
+                r = fn(0, self._t, a._t if isinstance(a, _TensorBase) else arg(a))
+            else:
+                r = fn(0, self._t, *[arg(a) for a in args])
+        except JsException as e:
+            raise error(e) from None
+        return wrap(r) if type(r) is _TT else ret(r, self)
+    m.__name__ = name
+    m.__qualname__ = 'Tensor.' + name
+    m.__doc__ = _DOCS.get(name)
+    return m
+
+
+def function(name, public_name=None, module='torch'):
+    """torch.<name> (or another namespace's function) for op `name`."""
+    fn = _gs.opFn(name, False)
+
+    def f(*args, **kwargs):
+        try:
+            if kwargs:
+                r = fn(1, *[arg(a) for a in args], **kwargs_of(kwargs))
+            else:
+                r = fn(0, *[arg(a) for a in args])
+        except JsException as e:
+            raise error(e) from None
+        return wrap(r) if type(r) is _TT else ret(r, args[0] if args else None)
+    f.__name__ = f.__qualname__ = public_name or name
+    f.__module__ = module
+    f.__doc__ = _DOCS.get(name)
+    return f
+
+
+_NS_PREFIX = {'linalg': 'linalg_', 'special': 'special_', 'nn.functional': ''}
+
+
+def namespace_functions(ns):
+    """{python name: callable} for the ops of namespace `ns` ('torch', 'linalg', 'special',
+    'nn.functional'); linalg_/special_ prefixes are dropped (torch.linalg.norm is op linalg_norm)."""
+    out = {}
+    prefix = _NS_PREFIX.get(ns, '')
+    module = 'torch' if ns == 'torch' else 'torch.' + ns
+    for name, aliases, is_fn, _is_method, op_ns, _doc in OPS:
+        if not is_fn or op_ns != ns:
+            continue
+        for n in [name, *aliases]:
+            public = n[len(prefix):] if prefix and n.startswith(prefix) else n
+            out[public] = function(n, public, module)
+    return out
+
+
+def wrap_number(x):
+    """A Python number as the 0-dim wrapped-number engine tensor PyTorch makes for a Tensor argument."""
+    return call(_gs.wrapNumber, arg(x))
+
+
+# ---- warnings -------------------------------------------------------------------------------------
+
+_CATEGORIES = {'UserWarning': UserWarning, 'DeprecationWarning': DeprecationWarning,
+               'RuntimeWarning': RuntimeWarning, 'FutureWarning': FutureWarning}
+
+
+def _warn(category, message):
+    """Engine warnings go through Python's warnings module, attributed to the first frame outside torch."""
+    warnings.warn(str(message), _CATEGORIES.get(category, UserWarning), skip_file_prefixes=(_TORCH_DIR,))
+
+
+_gs.setWarnHandler(create_proxy(_warn))

@@ -1,0 +1,2 @@
+"""torch.nn (minimal package until the nn modules land): Parameter."""
+from .parameter import Parameter

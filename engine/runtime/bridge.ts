@@ -1,0 +1,357 @@
+// The JS side of Python's `import torch`: installTorch() writes the Python package (engine/python/torch)
+// into Pyodide's file system and registers the engine as the JS module `_gradscope`; the Python side
+// (torch/_bridge.py) builds torch.Tensor, torch.* and the namespaces from the op list exposed here.
+// Results cross back as an engine Tensor (the common case, no boxing), a primitive, or a JS array
+// [kind, ...payload] that _bridge.py decodes (tuples, named tuples, dtypes, nodes, "the first argument").
+import type { PyodideAPI } from 'pyodide';
+import { torch as _torch } from '../index';
+import { AccumulateGrad, Node, isGradEnabled, record, isInferenceMode, runBackward, setGradEnabled, setInferenceMode } from '../autograd';
+import { DType, canCast, dtypeOf, dtypes, getDefaultDType, promoteTypes, setDefaultDType } from '../dtype';
+import { TorchError, check, runtimeError } from '../errors';
+import { formatTensor, getPrintOptions, resetPrintOptions, setPrintOptions } from '../format';
+import { NamedTuple } from '../namedtuple';
+import { DEFAULT_RNG_SEED, Generator, defaultGenerator, manualSeed } from '../random';
+import { PyFloat } from '../scalar';
+import { Storage, Tensor } from '../tensor';
+import { resetWarnOnce, setWarningHandler, warn, WarningCategory } from '../warnings';
+import { allOps, dispatch } from '../ops/registry';
+import { resultTypeOf, wrapScalar } from '../ops/util';
+
+void _torch; // importing engine/index builds the op registry
+
+/** Where the Python sources go inside Pyodide's file system (prepended to sys.path). */
+export const PYTHON_ROOT = '/gradscope/python';
+
+// ---- results ---------------------------------------------------------------------------------------
+
+const SELF = ['self'];
+
+/** A non-Tensor result in the form _bridge.py decodes. */
+function box(r: unknown): unknown {
+  if (r instanceof Tensor) return r;
+  if (r === undefined || r === null) return undefined; // JS null would reach Python as jsnull, not None
+  const t = typeof r;
+  if (t === 'number' || t === 'string' || t === 'boolean') return r;
+  if (t === 'bigint') return Number(r);
+  if (r instanceof PyFloat) return ['float', floatOut(r.value)];
+  if (r instanceof NamedTuple) return ['nt', r.typeName, r.fields, r.values];
+  if (Array.isArray(r)) return ['tuple', r.map(box)];
+  if (r instanceof DType) return ['dtype', r.name];
+  if (r instanceof Node) return ['node', r];
+  if (r instanceof Generator) return ['gen', r];
+  return ['obj', r];
+}
+
+/** A float for Python: JS -0 would arrive as the int 0, so it travels as a string float() reads. */
+const floatOut = (v: number): number | string => (Object.is(v, -0) ? '-0.0' : v);
+
+/**
+ * The callable Python uses for op `name`: (hasKwargs, ...args[, kwargs]). Python kwargs arrive as the
+ * trailing plain object (Pyodide's convention), flagged by the first argument so no positional object
+ * is mistaken for them. A result that is the first argument comes back as SELF (keeps Python identity).
+ */
+function opFn(name: string, isMethod: boolean) {
+  return (hasKw: number, ...args: unknown[]): unknown => {
+    const kwargs = hasKw ? (args.pop() as Record<string, unknown>) : null;
+    const r = dispatch(name, args, kwargs, isMethod);
+    if (r instanceof Tensor) return r === args[0] ? SELF : r;
+    return box(r);
+  };
+}
+
+// ---- indexing ----------------------------------------------------------------------------------------
+
+/**
+ * Python index -> the engine's encoding. `codes` has one letter per index item: i int, b bool, t tensor,
+ * l list, o other (one value each), s slice (three values), n None, e Ellipsis (no value).
+ */
+function decodeIndex(codes: string, vals: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  let k = 0;
+  for (const c of codes) {
+    if (c === 'n') out.push(null);
+    else if (c === 'e') out.push({ ellipsis: true });
+    else if (c === 's') { out.push({ slice: [vals[k] ?? null, vals[k + 1] ?? null, vals[k + 2] ?? null] }); k += 3; }
+    else if (c === 'l') out.push(nullify(vals[k++]));
+    else out.push(vals[k++]);
+  }
+  return out;
+}
+
+const nullify = (x: unknown): unknown => (x === undefined ? null : Array.isArray(x) ? x.map(nullify) : x);
+
+// ---- autograd ----------------------------------------------------------------------------------------
+
+const fmtSize = (s: number[]) => `torch.Size([${s.join(', ')}])`;
+
+/** _make_grads: the implicit ones for scalar outputs, PyTorch's shape check for given ones. */
+function makeGrads(outputs: Tensor[], grads: (Tensor | null)[] | null): Tensor[] {
+  return outputs.map((o, i) => {
+    const g = grads ? grads[i] ?? null : null;
+    if (g) {
+      if (g.shape.length !== o.shape.length || g.shape.some((s, d) => s !== o.shape[d])) {
+        throw runtimeError(`Mismatch in shape: grad_output[${i}] has a shape of ${fmtSize(g.shape)} and output[${i}] has a shape of ${fmtSize(o.shape)}.`);
+      }
+      return g;
+    }
+    if (o.requiresGrad) check(o.numel() === 1, 'grad can be implicitly created only for scalar outputs');
+    return g as unknown as Tensor;
+  }).map((g, i) => {
+    const o = outputs[i];
+    check(o.requiresGrad, `element ${i} of tensors does not require grad and does not have a grad_fn`);
+    return g ?? (dispatch('ones_like', [o], null) as Tensor);
+  });
+}
+
+/** torch.autograd.backward / Tensor.backward */
+function backward(outputs: Tensor[], grads: (Tensor | null)[] | null, retainGraph: boolean | null, createGraph: boolean): void {
+  const gs = makeGrads(outputs, grads);
+  runBackward(outputs, gs, { retainGraph: retainGraph ?? createGraph, createGraph });
+}
+
+/** torch.autograd.grad: gradients of outputs w.r.t. inputs, nothing accumulated into .grad */
+function grad(outputs: Tensor[], grads: (Tensor | null)[] | null, inputs: Tensor[], retainGraph: boolean | null,
+  createGraph: boolean, allowUnused: boolean): (Tensor | undefined)[] {
+  const gs = makeGrads(outputs, grads);
+  for (const t of inputs) check(t.requiresGrad, 'One of the differentiated Tensors does not require grad');
+  const res = runBackward(outputs, gs, { inputs, accumulate: false, retainGraph: retainGraph ?? createGraph, createGraph });
+  if (!allowUnused && res.some((r) => r === null)) {
+    throw runtimeError('One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.');
+  }
+  return res.map((r) => r ?? undefined);
+}
+
+const NON_LEAF_GRAD = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at  ./build/aten/src/ATen/core/TensorBody.h:480.)";
+
+function getGrad(t: Tensor): Tensor | undefined {
+  if (!t.isLeaf && !t.retainsGrad && t.grad === null) warn('UserWarning', NON_LEAF_GRAD);
+  return t.grad ?? undefined;
+}
+
+/** Tensor.grad = g (THPVariable_set_grad's checks) */
+function setGrad(t: Tensor, g: Tensor | null | undefined): void {
+  if (g != null) {
+    check(g.dtype === t.dtype, 'assigned grad has data of a different type');
+    check(g.shape.length === t.shape.length && g.shape.every((s, i) => s === t.shape[i]), 'assigned grad has data of a different size');
+  }
+  t.grad = g ?? null;
+}
+
+/** Tensor.data: an alias of the values, outside autograd */
+function dataOf(t: Tensor): Tensor {
+  return new Tensor(t.storage, t.shape.slice(), t.strides.slice(), t.offset, t.dtype);
+}
+
+/** Tensor.data = src (set_data): t takes src's storage, geometry and dtype, keeping its autograd identity */
+function setData(t: Tensor, src: Tensor): void {
+  t.storage = src.storage;
+  t.shape = src.shape.slice();
+  t.strides = src.strides.slice();
+  t.offset = src.offset;
+  t.dtype = src.dtype;
+}
+
+/** x.requires_grad = v (viaMethod false) and x.requires_grad_(v): PyTorch words the dtype check differently */
+function setRequiresGrad(t: Tensor, v: boolean, viaMethod: boolean): void {
+  check(v || t.isLeaf, "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+  check(!v || t.dtype.isFloatingPoint, `only Tensors of floating point ${viaMethod ? '' : 'and complex '}dtype can require gradients`);
+  t.requiresGrad = v;
+}
+
+/** nn.Parameter(data, requires_grad): an alias of data that is a leaf */
+function makeParameter(data: Tensor, requiresGrad: boolean): Tensor {
+  if (requiresGrad) check(data.dtype.isFloatingPoint, 'Only Tensors of floating point and complex dtype can require gradients');
+  const p = dataOf(data);
+  p.isParameter = true;
+  p.requiresGrad = requiresGrad;
+  return p;
+}
+
+/** JS null reaches Python as pyodide's jsnull; undefined arrives as None */
+const orUndef = <T>(x: T | null | undefined): T | undefined => x ?? undefined;
+
+type PyCallable = ((...a: unknown[]) => unknown) & { destroy?: () => void };
+
+function registerHook(t: Tensor, fn: PyCallable): { remove(): void } {
+  const h = (t.register_hook as (f: (g: Tensor) => Tensor | void) => { remove(): void })((g) => (fn(g) as Tensor | undefined) ?? undefined);
+  let live = true;
+  return { remove: () => { if (live) { live = false; h.remove(); fn.destroy?.(); } } };
+}
+
+/** grad_fn.register_hook(fn): fn(grad_inputs, grad_outputs) after the node ran; may replace grad_inputs */
+function registerNodeHook(node: Node, fn: PyCallable): { remove(): void } {
+  check(!(node instanceof AccumulateGrad) && node.fn !== null, 'register_hook is not supported on AccumulateGrad nodes here');
+  const mutable = node as unknown as { fn: Node['fn'] };
+  const orig = node.fn!;
+  let live = true;
+  mutable.fn = (grads, n) => {
+    const out = orig(grads, n);
+    if (!live) return out;
+    const r = fn(out.map(orUndef), grads.map(orUndef)) as (Tensor | null)[] | undefined;
+    return r ? Array.from(r, (x) => x ?? null) : out;
+  };
+  return { remove: () => { if (live) { live = false; fn.destroy?.(); } } };
+}
+
+/** torch.autograd.Function.apply: one node whose backward is Python's (grads in, one grad per input out) */
+function recordCustom(name: string, inputs: Tensor[], outputs: Tensor[], fn: PyCallable): void {
+  record(name, inputs, outputs, (grads) => Array.from(fn(grads.map(orUndef)) as ArrayLike<Tensor | null | undefined>, (g) => g ?? null));
+}
+
+// ---- values --------------------------------------------------------------------------------------------
+
+/** Tensor.item() for Python: floats as their shortest repr string (float() reads it back exactly, -0.0
+ * included), ints as number (BigInt past 2^53), bools as boolean */
+function item(t: Tensor): number | string | boolean | bigint {
+  const v = t.item() as number | boolean;
+  if (typeof v === 'boolean') return v;
+  if (t.dtype.isFloatingPoint) return String(Object.is(v, -0) ? '-0.0' : v);
+  return Number.isSafeInteger(v) ? v : BigInt(v);
+}
+
+/** The values in logical order, as the typed array Python reads in one copy (tolist). */
+function flat(t: Tensor) {
+  return t.contiguousData();
+}
+
+const storageIds = new WeakMap<Storage, number>();
+let nextStorageId = 1;
+
+/** Tensor.data_ptr(): a per-storage base (4 GiB apart, never reused) plus the byte offset */
+function dataPtr(t: Tensor): bigint {
+  let id = storageIds.get(t.storage);
+  if (id === undefined) storageIds.set(t.storage, (id = nextStorageId++));
+  return (BigInt(id) << 32n) + BigInt(t.offset * t.dtype.itemsize);
+}
+
+function fromBytes(bytes: Uint8Array): Tensor {
+  return new Tensor(new Storage(bytes), [bytes.length], [1], 0, dtypes.uint8);
+}
+
+/** torch.get_rng_state() / Generator.get_state() */
+const getState = (g: Generator) => fromBytes(g.getState());
+/** torch.set_rng_state(t) / Generator.set_state(t) */
+function setState(g: Generator, t: Tensor): void {
+  if (t.dtype !== dtypes.uint8) {
+    throw new TorchError('TypeError', `expected a torch.ByteTensor, but got torch.${t.dtype.legacyName}`);
+  }
+  g.setState(Uint8Array.from(t.contiguousData()));
+}
+
+// ---- the module --------------------------------------------------------------------------------------
+
+let pyWarn: PyCallable | null = null;
+
+/** What `import _gradscope` gives Python. */
+function makeApi() {
+  return {
+    PyFloat,
+    newFloat: (v: number) => new PyFloat(v),
+    /** a Python number as PyTorch wraps it for a Tensor argument (0-dim, wrapped-number promotion) */
+    wrapNumber: (s: number | boolean | PyFloat) => wrapScalar(s),
+    /** a stand-in for a Python object the engine cannot use: its constructor name is the Python type's */
+    pyObject: (typeName: string) => {
+      const ctor = function () { /* named stand-in */ };
+      Object.defineProperty(ctor, 'name', { value: typeName });
+      return new (ctor as unknown as new () => object)();
+    },
+    /** a tensor whose proxy type Python compares results against */
+    sampleTensor: () => new Tensor(new Storage(new Float32Array(0)), [0], [1], 0, dtypes.float32),
+    /** [name, aliases, function?, method?, ns, doc] per op, for generating torch.* and Tensor methods */
+    opList: () => allOps().map((o) => [o.def.name, o.def.aliases ?? [], o.function, o.method, o.def.ns ?? 'torch', o.def.doc]),
+    opFn,
+    getitem: (self: Tensor, codes: string, ...vals: unknown[]) => {
+      const r = dispatch('__getitem__', [self, decodeIndex(codes, vals)], null, true);
+      return r === self ? SELF : box(r);
+    },
+    setitem: (self: Tensor, value: unknown, codes: string, ...vals: unknown[]) => {
+      dispatch('__setitem__', [self, decodeIndex(codes, vals), value ?? null], null, true);
+    },
+    // tensor members
+    repr: (t: Tensor) => formatTensor(t),
+    dtypeName: (t: Tensor) => t.dtype.name,
+    /** the shape as 'd0,d1,...' (a string crosses into Python far cheaper than an array) */
+    shape: (t: Tensor) => t.shape.join(','),
+    item, flat, dataPtr,
+    isParameter: (t: Tensor) => t.isParameter,
+    getGrad, setGrad, dataOf, setData, makeParameter, registerHook, registerNodeHook,
+    setRequiresGrad,
+    backward, grad, recordCustom,
+    gradFn: (t: Tensor) => t.gradFn ?? undefined,
+    base: (t: Tensor) => t.base ?? undefined,
+    nodeName: (n: Node) => (n instanceof AccumulateGrad ? 'torch::autograd::AccumulateGrad' : n.name),
+    nodeNext: (n: Node) => n.next.map((e) => (e ? [e.node, e.inputNr] : [undefined, 0])),
+    nodeVariable: (n: Node) => (n instanceof AccumulateGrad ? n.variable : undefined),
+    // dtypes and promotion
+    dtypes,
+    dtypeOf: (name: string) => dtypeOf(name),
+    getDefaultDType: () => getDefaultDType().name,
+    setDefaultDType: (name: string) => setDefaultDType(dtypeOf(name)),
+    promoteTypes: (a: string, b: string) => promoteTypes(dtypeOf(a), dtypeOf(b)).name,
+    canCast: (a: string, b: string) => canCast(dtypeOf(a), dtypeOf(b)),
+    resultType: (a: unknown, b: unknown) => resultTypeOf(a as Tensor, b as Tensor).name,
+    // modes
+    isGradEnabled, setGradEnabled, isInferenceMode, setInferenceMode,
+    // printing
+    setPrintOptions: (o: Record<string, unknown>) => setPrintOptions(o),
+    getPrintOptions,
+    // random
+    Generator,
+    newGenerator: () => new Generator(),
+    defaultGenerator: () => defaultGenerator,
+    manualSeed: (s: number | bigint) => manualSeed(s),
+    getState, setState,
+    // warnings: Python installs its warnings.warn forwarder once
+    setWarnHandler: (fn: PyCallable) => {
+      pyWarn?.destroy?.();
+      pyWarn = fn;
+      setWarningHandler((category: WarningCategory, message: string) => { fn(category, message); });
+    },
+  };
+}
+
+/**
+ * Make `import torch` work in this Pyodide: write the package files (keys relative to engine/python/,
+ * e.g. 'torch/__init__.py') under PYTHON_ROOT, put it first on sys.path, and register `_gradscope`.
+ */
+export function installTorch(pyodide: PyodideAPI, files: Record<string, string>): void {
+  const FS = pyodide.FS;
+  for (const [rel, text] of Object.entries(files)) {
+    const path = `${PYTHON_ROOT}/${rel.replace(/^\/+/, '')}`;
+    FS.mkdirTree(path.slice(0, path.lastIndexOf('/')));
+    FS.writeFile(path, text);
+  }
+  pyodide.registerJsModule('_gradscope', makeApi());
+  const scope = pyodide.toPy({});
+  pyodide.runPython(`
+import sys, importlib
+if ${JSON.stringify(PYTHON_ROOT)} not in sys.path:
+    sys.path.insert(0, ${JSON.stringify(PYTHON_ROOT)})
+for _m in [m for m in sys.modules if m == 'torch' or m.startswith('torch.')]:
+    del sys.modules[_m]
+importlib.invalidate_caches()
+`, { globals: scope });
+  scope.destroy();
+}
+
+/**
+ * Between batch programs: default seed, print options, default dtype float32, grad mode on, warn-once
+ * memory cleared; and the Python side's own state when torch is imported.
+ */
+export function resetTorchState(pyodide: PyodideAPI): void {
+  setDefaultDType(dtypes.float32);
+  setGradEnabled(true);
+  setInferenceMode(false);
+  resetPrintOptions();
+  resetWarnOnce();
+  manualSeed(DEFAULT_RNG_SEED);
+  const sys = pyodide.pyimport('sys');
+  const modules = sys.modules;
+  const torch = modules.get('torch');
+  modules.destroy();
+  sys.destroy();
+  if (torch) {
+    torch._reset_state();
+    torch.destroy();
+  }
+}

@@ -1,0 +1,215 @@
+// The runtime worker (a worker_threads Worker started by session.ts): Pyodide with our `torch`, and a
+// vm context for JS/TS, both over the one engine in this thread. It answers the requests declared in
+// protocol.ts one at a time and streams every write to stdout/stderr to the caller as it happens.
+import { parentPort } from 'node:worker_threads';
+import type { PyodideAPI } from 'pyodide';
+import { Tensor } from '../tensor';
+import { formatTensor } from '../format';
+import { resetWarnOnce } from '../warnings';
+import { installTorch, resetTorchState } from './bridge';
+import { JsRunner } from './jsrun';
+import { RUNNER_MODULE, RUNNER_PY, findPythonDir, loadPythonFiles } from './pyfiles';
+import {
+  Envelope, FatalNotification, InitParams, InitRequest, InspectDoneNotification, InspectRequest, InspectResult,
+  OutputNotification, ReadyNotification, RunDoneNotification, RunError, RunParams, RunRequest, Stream, TensorInfo,
+} from './protocol';
+
+const port = parentPort!;
+const post = (msg: Envelope) => port.postMessage(msg);
+Error.stackTraceLimit = 50;
+
+interface PyRunner {
+  run(code: string, file: string, firstLine: number, fresh: boolean): { error: RunError | null; exit_code: number };
+  inspect_value(expr: string): Record<string, unknown>;
+  snapshot(): void;
+}
+
+let init: InitParams;
+let py: PyodideAPI | null = null;
+let pyLoading: Promise<PyodideAPI> | null = null;
+let runner: PyRunner | null = null;
+let fatal = false;
+let jsRunner: JsRunner;
+let lastLanguage: 'python' | 'js' = 'python';
+
+// ---- output --------------------------------------------------------------------------------------------
+
+let runId = 0;
+let written = { stdout: 0, stderr: 0 };
+let truncated = false;
+
+function write(stream: Stream, text: string): void {
+  if (!text) return;
+  const n = written[stream] + text.length;
+  if (n > init.maxOutputBytes) {
+    if (!truncated) post(OutputNotification.with({ runId, stream: 'stderr', text: `\n[gradscope] ${stream} truncated after ${init.maxOutputBytes} characters\n` }));
+    truncated = true;
+    return;
+  }
+  written[stream] = n;
+  post(OutputNotification.with({ runId, stream, text }));
+}
+
+function writer(stream: Stream) {
+  const decoder = new TextDecoder();
+  return { isatty: false, write: (buf: Uint8Array) => { write(stream, decoder.decode(buf, { stream: true })); return buf.length; } };
+}
+
+// ---- Python --------------------------------------------------------------------------------------------
+
+async function loadPython(): Promise<PyodideAPI> {
+  const { loadPyodide } = require('pyodide') as typeof import('pyodide');
+  const p = await loadPyodide({ env: { PYTHONHASHSEED: '0' } }) as PyodideAPI;
+  p.setStdout(writer('stdout'));
+  p.setStderr(writer('stderr'));
+  p.setStdin({ stdin: () => null });
+  p.registerJsModule('_gradscope_runtime', { is_engine_tensor: (x: unknown) => x instanceof Tensor });
+  const dir = init.pythonDir ?? findPythonDir();
+  if (!dir) throw new Error('cannot find the Python sources of torch (engine/python or dist/python)');
+  installTorch(p, loadPythonFiles(dir));
+  p.FS.mkdirTree('/gradscope/runtime');
+  p.FS.writeFile(`/gradscope/runtime/${RUNNER_MODULE}.py`, RUNNER_PY);
+  p.runPython(`import sys\nsys.path.insert(0, '/gradscope/runtime')`);
+  runner = p.pyimport(RUNNER_MODULE) as unknown as PyRunner;
+  try {
+    p.runPython('import torch');
+  } catch (e) {
+    write('stderr', `[gradscope] import torch failed at startup:\n${(e as Error).message}\n`);
+  }
+  runner.snapshot();
+  // only now: an interrupt must not land in the middle of setting up
+  p.setInterruptBuffer(init.interruptBuffer);
+  return p;
+}
+
+function ensurePython(): Promise<PyodideAPI> {
+  return (pyLoading ??= loadPython().then((p) => (py = p)));
+}
+
+const isFatal = (e: unknown) => !!(e && typeof e === 'object' && ((e as { pyodide_fatal_error?: boolean }).pyodide_fatal_error
+  || /fatally failed/.test(String((e as Error).message))));
+
+async function runPython(p: RunParams): Promise<{ error: RunError | null; exitCode: number }> {
+  const pyo = await ensurePython();
+  if (p.fresh) { resetWarnOnce(); resetTorchState(pyo); }
+  const r = runner!.run(p.code, p.file, p.firstLine, p.fresh);
+  return { error: r.error ? { ...r.error, line: r.error.line ?? null } : null, exitCode: r.exit_code };
+}
+
+// ---- inspect -------------------------------------------------------------------------------------------
+
+function stats(t: Tensor): TensorInfo['stats'] {
+  const data = t.storage.data;
+  let min = Infinity, max = -Infinity, sum = 0, finite = 0, nanCount = 0, infCount = 0;
+  for (const o of t.offsets()) {
+    const v = data[o];
+    if (Number.isNaN(v)) { nanCount++; continue; }
+    if (!Number.isFinite(v)) infCount++; else { sum += v; finite++; }
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const any = t.numel() > nanCount;
+  return { min: any ? min : null, max: any ? max : null, mean: finite ? sum / finite : null, nanCount, infCount };
+}
+
+export function describeTensor(t: Tensor, withGrad = true): TensorInfo {
+  return {
+    shape: t.shape.slice(), dtype: `torch.${t.dtype.name}`, device: String(t.device), requiresGrad: t.requiresGrad,
+    gradFn: t.gradFn ? t.gradFn.name : null, isLeaf: t.isLeaf, isParameter: t.isParameter, strides: t.strides.slice(),
+    isView: t.base !== null, numel: t.numel(), stats: stats(t), preview: formatTensor(t),
+    grad: withGrad && t.grad ? describeTensor(t.grad, false) : null,
+  };
+}
+
+function inspectPython(expr: string): InspectResult {
+  if (!py || !runner || fatal) return { kind: 'notFound', expr, reason: 'Python is not running' };
+  const r = runner.inspect_value(expr) as Record<string, unknown>;
+  if (r.kind === 'tensor') return { kind: 'tensor', expr, type: String(r.type), tensor: describeTensor(r.tensor as Tensor) };
+  return r as unknown as InspectResult;
+}
+
+function inspectJs(expr: string): InspectResult {
+  const parts = expr.trim().split('.');
+  if (!jsRunner.globals) return { kind: 'notFound', expr, reason: 'no JavaScript run yet' };
+  let obj: unknown = jsRunner.globals;
+  for (const p of parts) {
+    const desc = obj !== null && (typeof obj === 'object' || typeof obj === 'function') ? Object.getOwnPropertyDescriptor(obj, p) : undefined;
+    const ok = desc && 'value' in desc;
+    if (!ok && !(obj instanceof Tensor && p === 'grad')) return { kind: 'notFound', expr, reason: `${p} is not a plain property` };
+    obj = ok ? desc.value : (obj as Tensor).grad;
+  }
+  if (obj instanceof Tensor) return { kind: 'tensor', expr, type: 'Tensor', tensor: describeTensor(obj) };
+  const type = obj === null ? 'null' : typeof obj === 'object' ? (obj.constructor?.name ?? 'Object') : typeof obj;
+  return { kind: 'value', expr, type, repr: require('node:util').inspect(obj, { depth: 2, breakLength: 80 }).slice(0, 2000) };
+}
+
+// ---- requests ------------------------------------------------------------------------------------------
+
+async function handleRun(p: RunParams): Promise<void> {
+  runId = p.runId;
+  written = { stdout: 0, stderr: 0 };
+  truncated = false;
+  const t0 = performance.now();
+  let out: { error: RunError | null; exitCode: number };
+  try {
+    if (fatal) throw new Error('Pyodide already fatally failed and can no longer be used.');
+    lastLanguage = p.language === 'python' ? 'python' : 'js';
+    out = p.language === 'python' ? await runPython(p) : await jsRunner.run(p);
+  } catch (e) {
+    fatal ||= isFatal(e);
+    const message = e instanceof Error ? e.message : String(e);
+    // a PythonError escaping the runner (e.g. a second KeyboardInterrupt while it reported the first)
+    const pyType = (e as { type?: unknown }).type;
+    const type = fatal ? 'FatalError' : typeof pyType === 'string' ? pyType : 'InternalError';
+    out = { error: { type, message, traceback: `${message}\n`, line: null }, exitCode: 1 };
+  }
+  post(RunDoneNotification.with({ runId: p.runId, error: out.error, exitCode: out.exitCode, durationMs: performance.now() - t0, truncated }));
+  runId = 0;
+  if (fatal) post(FatalNotification.with({ message: out.error?.message ?? 'fatal error' }));
+}
+
+async function handle(msg: unknown): Promise<void> {
+  switch (true) {
+    case InitRequest.is(msg): {
+      init = msg.params;
+      jsRunner = new JsRunner({ write, interrupt: init.interruptBuffer });
+      let loadMs = 0;
+      if (init.loadPython) {
+        const t0 = performance.now();
+        try {
+          await ensurePython();
+        } catch (e) {
+          fatal = true;
+          post(FatalNotification.with({ message: `could not start Python: ${e instanceof Error ? e.stack ?? e.message : String(e)}` }));
+          return;
+        }
+        loadMs = performance.now() - t0;
+      }
+      const version = py ? String(py.runPython('import sys; sys.version.split()[0]')) : null;
+      post(ReadyNotification.with({ pythonVersion: version, loadMs }));
+      break;
+    }
+    case RunRequest.is(msg):
+      await handleRun(msg.params);
+      break;
+    case InspectRequest.is(msg): {
+      let result: InspectResult;
+      try {
+        // the language of the last run first, then the other one
+        const order = lastLanguage === 'js' ? [inspectJs, inspectPython] : [inspectPython, inspectJs];
+        result = order[0](msg.params.expr);
+        if (result.kind === 'notFound') {
+          const other = order[1](msg.params.expr);
+          if (other.kind !== 'notFound') result = other;
+        }
+      } catch (e) {
+        result = { kind: 'notFound', expr: msg.params.expr, reason: `inspect failed: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      post(InspectDoneNotification.with({ requestId: msg.params.requestId, result }));
+      break;
+    }
+  }
+}
+
+let chain = Promise.resolve();
+port.on('message', (msg: unknown) => { chain = chain.then(() => handle(msg)); });
