@@ -127,6 +127,17 @@ export function iterationOrder(shape: readonly number[], operands: readonly (rea
   return out;
 }
 
+/**
+ * One value of torch.empty((), dtype=torch.int64).random_(generator=gen), exactly: random64() mod 2^63.
+ * Int64 tensors hold values in a Float64Array (exact to 2^53), so callers that need the exact 63-bit
+ * value (torch.utils.data's RandomSampler and DataLoader seeds) take it from here.
+ */
+export function randomInt64(gen: Generator): bigint {
+  const hi = gen.random() & 0x7fffffff;
+  const lo = gen.random();
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 /** A buffer the samplers can fill for `n` elements of `dtype` (the storage's array kind). */
 export const bufferFor = (dtype: DType, n: number): StorageArray => new dtype.arrayCtor(n);
 

@@ -41,6 +41,8 @@ export interface ReadyParams {
   pythonVersion: string | null;
   /** ms spent loading Pyodide + installing torch (0 when not loaded) */
   loadMs: number;
+  /** of which `import torch` */
+  torchImportMs: number;
 }
 
 export interface RunParams {

@@ -31,6 +31,7 @@ let runner: PyRunner | null = null;
 let fatal = false;
 let jsRunner: JsRunner;
 let lastLanguage: 'python' | 'js' = 'python';
+let torchImportMs = 0;
 
 // ---- output --------------------------------------------------------------------------------------------
 
@@ -71,8 +72,10 @@ async function loadPython(): Promise<PyodideAPI> {
   p.FS.writeFile(`/gradscope/runtime/${RUNNER_MODULE}.py`, RUNNER_PY);
   p.runPython(`import sys\nsys.path.insert(0, '/gradscope/runtime')`);
   runner = p.pyimport(RUNNER_MODULE) as unknown as PyRunner;
+  const t0 = performance.now();
   try {
     p.runPython('import torch');
+    torchImportMs = performance.now() - t0;
   } catch (e) {
     write('stderr', `[gradscope] import torch failed at startup:\n${(e as Error).message}\n`);
   }
@@ -186,7 +189,7 @@ async function handle(msg: unknown): Promise<void> {
         loadMs = performance.now() - t0;
       }
       const version = py ? String(py.runPython('import sys; sys.version.split()[0]')) : null;
-      post(ReadyNotification.with({ pythonVersion: version, loadMs }));
+      post(ReadyNotification.with({ pythonVersion: version, loadMs, torchImportMs }));
       break;
     }
     case RunRequest.is(msg):

@@ -89,7 +89,7 @@ const TS: Record<string, (print: (...xs: unknown[]) => void) => void> = {
       matmul_1d: x.matmul(x), mv: W.matmul(x), mm: W.matmul(W), bmm: W.unsqueeze(0).matmul(W.unsqueeze(0)), vec_mat: x.matmul(W),
       addmm: torch.addmm(x, W, W), einsum: torch.einsum('ij,j->i', W, x), norm: x.norm(), trace: W.trace(),
     };
-    for (const [k, v] of Object.entries(ops)) print(k, v.grad_fn.name, v.grad_fn.name);
+    for (const [k, v] of Object.entries(ops)) print(k, v.grad_fn?.name, v.grad_fn?.name);
   },
 };
 

@@ -9,6 +9,7 @@ import { dtypes, DTypeName } from '../../engine/dtype';
 import { torch, dispatch, PyFloat, Tensor, TorchError } from '../../engine/index';
 import { Generator, defaultGenerator } from '../../engine/random';
 import { cpu } from '../../engine/tensor';
+import { randomInt64 } from '../../engine/rng';
 
 interface Out { dtype: string; shape: number[]; stride: number[]; values: (number | string)[] | null; grad_fn: string | null; requires_grad: boolean }
 type Step = Record<string, any> & { do: string; out?: Out | null; error?: { type: string; message: string } };
@@ -99,6 +100,12 @@ describe('random ops: replay of PyTorch 1.13 sequences', () => {
           expect(bytes.length, where).toBe(s.size);
           expect(createHash('sha256').update(bytes).digest('hex'), where).toBe(s.sha256);
           expect(String(s.gen === null ? torch.initial_seed() : g.initialSeed()), where).toBe(s.initial_seed);
+          return;
+        }
+        if (s.do === 'int64') {
+          // int64 storage is exact only to 2^53: the exact 63-bit draw comes from rng.randomInt64
+          const g = s.gen === null ? defaultGenerator : r.gens.get(s.gen)!;
+          expect(String(randomInt64(g)), where).toBe(s.value);
           return;
         }
         if (s.error) {

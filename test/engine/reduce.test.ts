@@ -88,7 +88,7 @@ const TS: Record<string, (print: (...xs: unknown[]) => void) => void> = {
       sum: x.sum(), sum_dim: W.sum(0), mean: x.mean(), mean_dim: W.mean(1), max: x.max(),
       max_dim: W.max(1).values[0], prod: x.prod(), std: x.std(), cumsum: x.cumsum(0), sort: x.sort().values[0],
     };
-    for (const [k, v] of Object.entries(ops)) print(k, v.grad_fn.name, v.grad_fn.name);
+    for (const [k, v] of Object.entries(ops)) print(k, v.grad_fn?.name, v.grad_fn?.name);
   },
   'math-any-all': (print) => {
     const a = torch.tensor([1, 2, 3, 4]), b = torch.tensor([4, 2, 1, 4]);

@@ -1,11 +1,12 @@
 // Core tensor ops the engine itself leans on: clone/detach/contiguous/to, view/reshape, neg (sum lives in reduce.ts).
-import { DType, dtypeOf } from '../../dtype';
+import { DType, DTypeName, dtypeOf, dtypes } from '../../dtype';
 import { check, runtimeError } from '../../errors';
 import { forgetView, record } from '../../autograd';
 import { computeViewStrides, inferSize, numel, wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
 import { unaryMap } from '../../backends/cpu/elementwise';
-import { defineOps } from '../spec';
+import { defineOps, Variant } from '../spec';
+import { Bound } from '../schema';
 import { call, castTensor, contiguous, makeView, newTensor } from '../util';
 
 function toDtype(self: Tensor, dtype: DType, copy: boolean): Tensor {
@@ -42,7 +43,22 @@ function reshape(self: Tensor, size: number[]): Tensor {
   return out;
 }
 
+
+/** .float() / .double() / .long() ...: `to(dtype)` under PyTorch's method names (ToCopyBackward0 when it converts). */
+const CONVERSIONS: [string, DTypeName][] = [
+  ['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'],
+  ['int', 'int32'], ['short', 'int16'], ['char', 'int8'], ['byte', 'uint8'], ['bool', 'bool'],
+];
+const conversionOps = CONVERSIONS.map(([name, dt]) => ({
+  name, variants: ['method'] as Variant[],
+  sig: `${name}(Tensor self, *, MemoryFormat? memory_format=None)`,
+  doc: `self.to(torch.${dt}): input itself when it already is ${dt}, else a converted copy.`,
+  impl: (a: Bound) => toDtype(a.self, dtypes[dt], false),
+  samples: [{ args: [{ t: [2, 3], dtype: 'float64' as DTypeName, grad: dt.startsWith('float') || dt === 'bfloat16' }], method: true }, { args: [{ t: [4], dtype: 'int64' as DTypeName }], method: true }],
+}));
+
 export default defineOps([
+  ...conversionOps,
   {
     name: 'clone', sig: 'clone(Tensor self, *, MemoryFormat? memory_format=None)',
     doc: 'A copy of input with its own storage; gradients flow back to input.',

@@ -37,9 +37,10 @@ const whereDef: OpDef = {
   sig: [
     'where(Tensor condition, Tensor self, Tensor other)', 'where(Tensor condition, Scalar self, Tensor other)',
     'where(Tensor condition, Tensor self, Scalar other)', 'where(Tensor condition, Scalar self, Scalar other)',
+    'where(Tensor condition)',
   ],
-  doc: 'Elementwise choice: input where condition is True, else other (broadcasting, type promotion).',
-  impl: (a) => whereImpl(a.condition, a.self, a.other),
+  doc: 'Elementwise choice: input where condition is True, else other (broadcasting, type promotion). With only condition: nonzero(condition, as_tuple=True).',
+  impl: (a, ov) => (ov === 4 ? callKw('nonzero', [a.condition], { as_tuple: true }) : whereImpl(a.condition, a.self, a.other)),
   samples: [
     { args: [{ t: [2, 3], dtype: 'bool' }, { t: [2, 3], grad: true }, { t: [3], grad: true }] },
     { args: [{ t: [4], dtype: 'bool' }, { t: [4], dtype: 'int64' }, { f: 2.5 }] },

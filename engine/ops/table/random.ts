@@ -134,7 +134,7 @@ function samplePoisson(lambda: number, gen: Generator): number {
     }
   }
   if (lambda === 0) return 0;
-  const enlam = Math.exp(-lambda);
+  const enlam = expCR(-lambda);
   let x = 0, prod = 1;
   for (;;) {
     prod *= gen.randomDouble();

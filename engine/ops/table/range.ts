@@ -49,13 +49,18 @@ function checkRange(xstart: number, xend: number, xstep: number, bound: 'larger'
 }
 
 /**
- * Fill data[0..n) the way cpu_serial_kernel_vec runs a nullary kernel: pairs of vectors of `vs`
- * elements from `vec(firstIndex, j)` while two fit, then `scalar(i)` for the tail.
+ * Fill data[0..n) the way cpu_serial_kernel_vec runs a nullary kernel: while two vectors of `vs`
+ * elements fit, each vector is Vectorized::arange(base, step): `base = scalar(first index)`, then
+ * `vec(base, j)` for j = 1..vs-1; the tail is `scalar(i)`.
  */
-function vectorLoop(data: { [i: number]: number }, n: number, vs: number, scalar: (i: number) => number, vec: (b: number, j: number) => number): void {
+function vectorLoop(data: { [i: number]: number }, n: number, vs: number, scalar: (i: number) => number, vec: (base: number, j: number) => number): void {
   let i = 0;
   for (; i <= n - 2 * vs; i += 2 * vs) {
-    for (let j = 0; j < 2 * vs; j++) data[i + j] = vec(i + (j < vs ? 0 : vs), j % vs);
+    for (let b = i; b < i + 2 * vs; b += vs) {
+      const base = scalar(b);
+      data[b] = base;
+      for (let j = 1; j < vs; j++) data[b + j] = vec(base, j);
+    }
   }
   for (; i < n; i++) data[i] = scalar(i);
 }
@@ -84,11 +89,11 @@ function arange(start: Scalar, end: Scalar, step: Scalar, dtype: DType | null, r
     // start + step * idx in double (fused), stored as float32/float64; vectors: base + j * step
     const r = dt.name === 'float32' ? fr : (v: number) => v;
     const at = (i: number) => r(fma64(xstep, i, xstart));
-    vectorLoop(d, n, vecSize(dt), at, (b, j) => (j === 0 ? at(b) : r(fma64(j, xstep, at(b)))));
+    vectorLoop(d, n, vecSize(dt), at, (base, j) => r(fma64(j, xstep, base)));
   } else {
     const r = (v: number) => castFloat(dt.name as 'float16', v);
     const at = (i: number) => r(fma32(xstep, fr(i), xstart));
-    vectorLoop(d, n, vecSize(dt), at, (b, j) => (j === 0 ? at(b) : r(fma32(j, xstep, at(b)))));
+    vectorLoop(d, n, vecSize(dt), at, (base, j) => r(fma32(j, xstep, base)));
   }
   return finish(out, requiresGrad);
 }
@@ -131,7 +136,7 @@ function linspace(start: Scalar, end: Scalar, steps: number, dtype: DType | null
     scalar = (i) => (i < half ? fma64(step, i, S) : fma64(-step, steps - i - 1, E));
     vec = (base, j) => base + j * step;
   } else if (dt.name === 'float32') {
-    const step = fr(fr(E - S) / (steps - 1));
+    const step = fr(fr(E - S) / fr(steps - 1));
     scalar = (i) => (i < half ? fma32(step, fr(i), S) : fma32(-step, fr(steps - i - 1), E));
     vec = (base, j) => fr(base + fr(j * step));
   } else {
@@ -141,7 +146,7 @@ function linspace(start: Scalar, end: Scalar, steps: number, dtype: DType | null
     scalar = (i) => (i < half ? r(S + r(step * r(i))) : r(E - r(step * r(steps - i - 1))));
     vec = (base, j) => r(base + r(j * step));
   }
-  vectorLoop(d, steps, vecSize(dt), scalar, (b, j) => (j === 0 ? scalar(b) : vec(scalar(b), j)));
+  vectorLoop(d, steps, vecSize(dt), scalar, vec);
   return finish(out, requiresGrad);
 }
 
