@@ -15,10 +15,13 @@ const fmtNum = (x: number | null) => {
 };
 
 /** Ghost text after an assignment: `→ (2, 3) int64 grad_fn=<MulBackward0>` */
+/** `int64` for `torch.int64` */
+export const shortDtype = (d: string) => d.replace(/^torch\./, '');
+
 export function inlineHint(r: InspectResult): string | null {
   if (r.kind === 'tensor') {
     const t = r.tensor;
-    let s = `→ ${shapeTuple(t.shape)} ${t.dtype}`;
+    let s = `→ ${shapeTuple(t.shape)} ${shortDtype(t.dtype)}`;
     if (t.device !== 'cpu') s += ` ${t.device}`;
     if (t.gradFn) s += ` grad_fn=<${t.gradFn}>`;
     else if (t.requiresGrad) s += ' requires_grad';
@@ -30,7 +33,7 @@ export function inlineHint(r: InspectResult): string | null {
 
 function tensorLines(t: TensorInfo, title: string): string[] {
   const lines: string[] = [];
-  lines.push(`**${title}** \`torch.Size([${t.shape.join(', ')}])\` · \`${t.dtype}\` · \`${t.device}\``);
+  lines.push(`**${title}** \`torch.Size([${t.shape.join(', ')}])\` · \`${shortDtype(t.dtype)}\` · \`${t.device}\``);
   const flags = [
     `requires_grad=${t.requiresGrad ? 'True' : 'False'}`,
     t.gradFn ? `grad_fn=<${t.gradFn}>` : null,

@@ -5,9 +5,13 @@
 // [kind, ...payload] that _bridge.py decodes (tuples, named tuples, dtypes, nodes, "the first argument").
 import type { PyodideAPI } from 'pyodide';
 import { torch as _torch } from '../index';
-import { AccumulateGrad, Node, isGradEnabled, record, isInferenceMode, runBackward, setGradEnabled, setInferenceMode } from '../autograd';
+import {
+  AccumulateGrad, Node, TensorHook, backward as autogradBackward, detachInPlace, grad as autogradGrad, gradFnOf, isGradEnabled,
+  isInferenceMode, record, registerHook as autogradRegisterHook, requiresGradOf, setGradEnabled, setInferenceMode,
+  setRequiresGrad as autogradSetRequiresGrad,
+} from '../autograd';
 import { DType, canCast, dtypeOf, dtypes, getDefaultDType, promoteTypes, setDefaultDType } from '../dtype';
-import { TorchError, check, runtimeError } from '../errors';
+import { TorchError, check } from '../errors';
 import { formatTensor, getPrintOptions, resetPrintOptions, setPrintOptions } from '../format';
 import { NamedTuple } from '../namedtuple';
 import { DEFAULT_RNG_SEED, Generator, defaultGenerator, manualSeed } from '../random';
@@ -48,13 +52,14 @@ const floatOut = (v: number): number | string => (Object.is(v, -0) ? '-0.0' : v)
 /**
  * The callable Python uses for op `name`: (hasKwargs, ...args[, kwargs]). Python kwargs arrive as the
  * trailing plain object (Pyodide's convention), flagged by the first argument so no positional object
- * is mistaken for them. A result that is the first argument comes back as SELF (keeps Python identity).
+ * is mistaken for them. A result that is the first argument comes back as SELF (keeps Python identity);
+ * a view of the first argument as ['view', r], so Python remembers the base's object (`v._base is x`).
  */
 function opFn(name: string, isMethod: boolean) {
   return (hasKw: number, ...args: unknown[]): unknown => {
     const kwargs = hasKw ? (args.pop() as Record<string, unknown>) : null;
     const r = dispatch(name, args, kwargs, isMethod);
-    if (r instanceof Tensor) return r === args[0] ? SELF : r;
+    if (r instanceof Tensor) return r === args[0] ? SELF : r.base !== null && r.base === args[0] ? ['view', r] : r;
     return box(r);
   };
 }
@@ -82,49 +87,25 @@ const nullify = (x: unknown): unknown => (x === undefined ? null : Array.isArray
 
 // ---- autograd ----------------------------------------------------------------------------------------
 
-const fmtSize = (s: number[]) => `torch.Size([${s.join(', ')}])`;
+type Tensors = Tensor | Tensor[];
+type MaybeTensors = Tensor | (Tensor | null | undefined)[] | null | undefined;
 
-/** _make_grads: the implicit ones for scalar outputs, PyTorch's shape check for given ones. */
-function makeGrads(outputs: Tensor[], grads: (Tensor | null)[] | null): Tensor[] {
-  return outputs.map((o, i) => {
-    const g = grads ? grads[i] ?? null : null;
-    if (g) {
-      if (g.shape.length !== o.shape.length || g.shape.some((s, d) => s !== o.shape[d])) {
-        throw runtimeError(`Mismatch in shape: grad_output[${i}] has a shape of ${fmtSize(g.shape)} and output[${i}] has a shape of ${fmtSize(o.shape)}.`);
-      }
-      return g;
-    }
-    if (o.requiresGrad) check(o.numel() === 1, 'grad can be implicitly created only for scalar outputs');
-    return g as unknown as Tensor;
-  }).map((g, i) => {
-    const o = outputs[i];
-    check(o.requiresGrad, `element ${i} of tensors does not require grad and does not have a grad_fn`);
-    return g ?? (dispatch('ones_like', [o], null) as Tensor);
-  });
+/** torch.autograd.backward / Tensor.backward (PyTorch's checks and messages live in engine/autograd.ts) */
+function backwardApi(tensors: Tensors, grads: MaybeTensors, retainGraph: boolean | null | undefined, createGraph: boolean,
+  inputs: Tensors | null | undefined): void {
+  autogradBackward(tensors, grads ?? null, retainGraph ?? null, createGraph, inputs ?? null);
 }
 
-/** torch.autograd.backward / Tensor.backward */
-function backward(outputs: Tensor[], grads: (Tensor | null)[] | null, retainGraph: boolean | null, createGraph: boolean): void {
-  const gs = makeGrads(outputs, grads);
-  runBackward(outputs, gs, { retainGraph: retainGraph ?? createGraph, createGraph });
-}
-
-/** torch.autograd.grad: gradients of outputs w.r.t. inputs, nothing accumulated into .grad */
-function grad(outputs: Tensor[], grads: (Tensor | null)[] | null, inputs: Tensor[], retainGraph: boolean | null,
+/** torch.autograd.grad: gradients of outputs w.r.t. inputs (None for unused ones with allow_unused) */
+function gradApi(outputs: Tensors, inputs: Tensors, grads: MaybeTensors, retainGraph: boolean | null | undefined,
   createGraph: boolean, allowUnused: boolean): (Tensor | undefined)[] {
-  const gs = makeGrads(outputs, grads);
-  for (const t of inputs) check(t.requiresGrad, 'One of the differentiated Tensors does not require grad');
-  const res = runBackward(outputs, gs, { inputs, accumulate: false, retainGraph: retainGraph ?? createGraph, createGraph });
-  if (!allowUnused && res.some((r) => r === null)) {
-    throw runtimeError('One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.');
-  }
-  return res.map((r) => r ?? undefined);
+  return autogradGrad(outputs, inputs, grads ?? null, retainGraph ?? null, createGraph, allowUnused).map((r) => r ?? undefined);
 }
 
 const NON_LEAF_GRAD = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at  ./build/aten/src/ATen/core/TensorBody.h:480.)";
 
 function getGrad(t: Tensor): Tensor | undefined {
-  if (!t.isLeaf && !t.retainsGrad && t.grad === null) warn('UserWarning', NON_LEAF_GRAD);
+  if (t.grad === null && !t.retainsGrad && gradFnOf(t) !== null) warn('UserWarning', NON_LEAF_GRAD);
   return t.grad ?? undefined;
 }
 
@@ -151,11 +132,17 @@ function setData(t: Tensor, src: Tensor): void {
   t.dtype = src.dtype;
 }
 
-/** x.requires_grad = v (viaMethod false) and x.requires_grad_(v): PyTorch words the dtype check differently */
-function setRequiresGrad(t: Tensor, v: boolean, viaMethod: boolean): void {
-  check(v || t.isLeaf, "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
-  check(!v || t.dtype.isFloatingPoint, `only Tensors of floating point ${viaMethod ? '' : 'and complex '}dtype can require gradients`);
-  t.requiresGrad = v;
+/** x.requires_grad = v (setter) and x.requires_grad_(v): PyTorch words the checks differently */
+function setRequiresGrad(t: Tensor, v: boolean, setter: boolean): void {
+  autogradSetRequiresGrad(t, v, setter);
+}
+
+/** Tensor._make_subclass(cls, data, require_grad): an alias of data outside its graph (set_requires_grad's check) */
+function makeSubclass(data: Tensor, requiresGrad: boolean): Tensor {
+  if (requiresGrad) check(data.dtype.isFloatingPoint, 'Only Tensors of floating point and complex dtype can require gradients');
+  const p = dataOf(data);
+  p.requiresGrad = requiresGrad;
+  return p;
 }
 
 /** nn.Parameter(data, requires_grad): an alias of data that is a leaf */
@@ -172,25 +159,28 @@ const orUndef = <T>(x: T | null | undefined): T | undefined => x ?? undefined;
 
 type PyCallable = ((...a: unknown[]) => unknown) & { destroy?: () => void };
 
-function registerHook(t: Tensor, fn: PyCallable): { remove(): void } {
-  const h = (t.register_hook as (f: (g: Tensor) => Tensor | void) => { remove(): void })((g) => (fn(g) as Tensor | undefined) ?? undefined);
+/**
+ * Tensor.register_hook(hook): `fn` is Python's wrapper, returning what the hook returned (an engine tensor,
+ * undefined for None, or another value the engine reports as "hook returned '<type>'"); `name` is the
+ * hook's __name__ for the engine's messages.
+ */
+function registerHook(t: Tensor, fn: PyCallable, name: string): { remove(): void } {
+  const h: TensorHook = (g) => fn(g);
+  h.hookName = name;
+  const handle = autogradRegisterHook(t, h);
   let live = true;
-  return { remove: () => { if (live) { live = false; h.remove(); fn.destroy?.(); } } };
+  return { remove: () => { if (live) { live = false; handle.remove(); fn.destroy?.(); } } };
 }
 
 /** grad_fn.register_hook(fn): fn(grad_inputs, grad_outputs) after the node ran; may replace grad_inputs */
 function registerNodeHook(node: Node, fn: PyCallable): { remove(): void } {
-  check(!(node instanceof AccumulateGrad) && node.fn !== null, 'register_hook is not supported on AccumulateGrad nodes here');
-  const mutable = node as unknown as { fn: Node['fn'] };
-  const orig = node.fn!;
+  check(!(node instanceof AccumulateGrad), 'register_hook is not supported on AccumulateGrad nodes here');
+  const handle = node.registerHook((gradInputs, gradOutputs) => {
+    const r = fn(gradInputs.map(orUndef), gradOutputs.map(orUndef)) as ArrayLike<Tensor | null | undefined> | undefined;
+    return r ? Array.from(r, (x) => x ?? null) : undefined;
+  });
   let live = true;
-  mutable.fn = (grads, n) => {
-    const out = orig(grads, n);
-    if (!live) return out;
-    const r = fn(out.map(orUndef), grads.map(orUndef)) as (Tensor | null)[] | undefined;
-    return r ? Array.from(r, (x) => x ?? null) : out;
-  };
-  return { remove: () => { if (live) { live = false; fn.destroy?.(); } } };
+  return { remove: () => { if (live) { live = false; handle.remove(); fn.destroy?.(); } } };
 }
 
 /** torch.autograd.Function.apply: one node whose backward is Python's (grads in, one grad per input out) */
@@ -262,7 +252,7 @@ function makeApi() {
     opFn,
     getitem: (self: Tensor, codes: string, ...vals: unknown[]) => {
       const r = dispatch('__getitem__', [self, decodeIndex(codes, vals)], null, true);
-      return r === self ? SELF : box(r);
+      return r === self ? SELF : r instanceof Tensor && r.base !== null && r.base === self ? ['view', r] : box(r);
     },
     setitem: (self: Tensor, value: unknown, codes: string, ...vals: unknown[]) => {
       dispatch('__setitem__', [self, decodeIndex(codes, vals), value ?? null], null, true);
@@ -275,11 +265,15 @@ function makeApi() {
     item, flat, dataPtr,
     isParameter: (t: Tensor) => t.isParameter,
     getGrad, setGrad, dataOf, setData, makeParameter, registerHook, registerNodeHook,
-    setRequiresGrad,
-    backward, grad, recordCustom,
-    gradFn: (t: Tensor) => t.gradFn ?? undefined,
+    setRequiresGrad, makeSubclass,
+    backward: backwardApi, grad: gradApi, recordCustom,
+    gradFn: (t: Tensor) => gradFnOf(t) ?? undefined,
+    requiresGrad: requiresGradOf,
+    isLeaf: (t: Tensor) => gradFnOf(t) === null,
+    detachInPlace,
+    isInference: (t: Tensor) => t.storage.inference,
     base: (t: Tensor) => t.base ?? undefined,
-    nodeName: (n: Node) => (n instanceof AccumulateGrad ? 'torch::autograd::AccumulateGrad' : n.name),
+    nodeName: (n: Node) => n.qualifiedName,
     nodeNext: (n: Node) => n.next.map((e) => (e ? [e.node, e.inputNr] : [undefined, 0])),
     nodeVariable: (n: Node) => (n instanceof AccumulateGrad ? n.variable : undefined),
     // dtypes and promotion

@@ -3,7 +3,6 @@
 // it runs in a vm context where `torch` (and `require('gradscope')`) is the engine and console.log
 // prints tensors as PyTorch does. Runs share one context like a REPL (top-level let/const/class become
 // var, so a cell can be re-run); a fresh run gets a new context and reset engine state.
-import * as util from 'node:util';
 import * as vm from 'node:vm';
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
@@ -223,7 +222,7 @@ export class JsRunner {
     return vm.createContext({
       torch: engine.torch, console: consoleObj, require: userRequire, module, exports: module.exports,
       setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate, queueMicrotask,
-      structuredClone, TextEncoder, TextDecoder, URL, performance, util,
+      structuredClone, TextEncoder, TextDecoder, URL, performance,
       __gs_tick: () => {
         if (Atomics.load(buf, 0) !== 0) { Atomics.store(buf, 0, 0); throw new KeyboardInterrupt(); }
       },

@@ -33,8 +33,8 @@ export interface InitParams {
   /** load Pyodide now (true) or on the first Python run (false) */
   loadPython: boolean;
   device: DeviceName;
-  /** per run and per stream, bytes forwarded before the rest is dropped */
-  maxOutputBytes: number;
+  /** per run and per stream, characters forwarded before the rest is dropped */
+  maxOutputChars: number;
 }
 
 export interface ReadyParams {
@@ -74,7 +74,7 @@ export interface RunOutcome {
   /** process-style exit status: 0, 1 for an uncaught exception, n for sys.exit(n) */
   exitCode: number;
   durationMs: number;
-  /** bytes dropped past maxOutputBytes */
+  /** output dropped past maxOutputChars */
   truncated: boolean;
 }
 

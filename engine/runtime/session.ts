@@ -149,11 +149,13 @@ export class Session {
       worker.on('error', (e) => fail(`runtime worker failed: ${e.stack ?? e.message}`));
       worker.on('exit', (code) => fail(`runtime worker exited (code ${code})`));
       // anything written straight to the worker's process streams (engine debug output, Pyodide internals)
-      worker.stdout.on('data', (b: Buffer) => this.output({ runId: this.current?.runId ?? 0, stream: 'stdout', text: b.toString() }));
-      worker.stderr.on('data', (b: Buffer) => this.output({ runId: this.current?.runId ?? 0, stream: 'stderr', text: b.toString() }));
+      for (const stream of ['stdout', 'stderr'] as const) {
+        worker[stream].setEncoding('utf8');
+        worker[stream].on('data', (text: string) => this.output({ runId: this.current?.runId ?? 0, stream, text }));
+      }
       worker.postMessage(InitRequest.with({
         interruptBuffer: this.interruptBuffer, pythonDir: o.pythonDir, loadPython: o.loadPython ?? true,
-        device: o.device ?? 'cpu', maxOutputBytes: o.maxOutputChars ?? 16 * 1024 * 1024,
+        device: o.device ?? 'cpu', maxOutputChars: o.maxOutputChars ?? 16 * 1024 * 1024,
       }));
     });
   }

@@ -42,8 +42,8 @@ let truncated = false;
 function write(stream: Stream, text: string): void {
   if (!text) return;
   const n = written[stream] + text.length;
-  if (n > init.maxOutputBytes) {
-    if (!truncated) post(OutputNotification.with({ runId, stream: 'stderr', text: `\n[gradscope] ${stream} truncated after ${init.maxOutputBytes} characters\n` }));
+  if (n > init.maxOutputChars) {
+    if (!truncated) post(OutputNotification.with({ runId, stream: 'stderr', text: `\n[gradscope] ${stream} truncated after ${init.maxOutputChars} characters\n` }));
     truncated = true;
     return;
   }
@@ -102,10 +102,10 @@ async function runPython(p: RunParams): Promise<{ error: RunError | null; exitCo
 // ---- inspect -------------------------------------------------------------------------------------------
 
 function stats(t: Tensor): TensorInfo['stats'] {
-  const data = t.storage.data;
+  const data = t.contiguousData(); // no copy for a contiguous tensor
   let min = Infinity, max = -Infinity, sum = 0, finite = 0, nanCount = 0, infCount = 0;
-  for (const o of t.offsets()) {
-    const v = data[o];
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
     if (Number.isNaN(v)) { nanCount++; continue; }
     if (!Number.isFinite(v)) infCount++; else { sum += v; finite++; }
     if (v < min) min = v;
@@ -115,7 +115,7 @@ function stats(t: Tensor): TensorInfo['stats'] {
   return { min: any ? min : null, max: any ? max : null, mean: finite ? sum / finite : null, nanCount, infCount };
 }
 
-export function describeTensor(t: Tensor, withGrad = true): TensorInfo {
+function describeTensor(t: Tensor, withGrad = true): TensorInfo {
   return {
     shape: t.shape.slice(), dtype: `torch.${t.dtype.name}`, device: String(t.device), requiresGrad: t.requiresGrad,
     gradFn: t.gradFn ? t.gradFn.name : null, isLeaf: t.isLeaf, isParameter: t.isParameter, strides: t.strides.slice(),
@@ -175,6 +175,11 @@ async function handle(msg: unknown): Promise<void> {
   switch (true) {
     case InitRequest.is(msg): {
       init = msg.params;
+      if (init.device !== 'cpu') {
+        fatal = true;
+        post(FatalNotification.with({ message: `the ${init.device} device is not available yet in this version: use cpu` }));
+        return;
+      }
       jsRunner = new JsRunner({ write, interrupt: init.interruptBuffer });
       let loadMs = 0;
       if (init.loadPython) {

@@ -42,7 +42,7 @@ test('run a selection: output, then an inline hint', async () => {
   await vs.openFile('tutorial.py', 'tensor_2d');
   await vs.gotoLine(1, 6);
   await vs.command('Gradscope: Run Selection');
-  const out = await vs.waitOutput(/tensor\(\[\[1, 2, 3\]/, 90000);
+  const out = await vs.waitOutput(/^tensor\(\[\[1, 2, 3\],$/m, 90000);
   assert.ok(out.includes(tensor2dText), `output lacks PyTorch's text:\n${out}`);
   for (let i = 0; ; i++) {
     const decos = await vs.decorations();
@@ -65,14 +65,14 @@ test('run a cell', async () => {
   await vs.command('Gradscope: Run Cell');
   await vs.waitOutput(/torch\.Size\(\[2, 3\]\)\n/);
   const out = vs.outputText();
-  assert.ok(!out.includes('last cell'), 'Run Cell ran past its cell');
+  assert.ok(!/^last cell$/m.test(out), 'Run Cell ran past its cell');
 });
 
 test('an error becomes a diagnostic on the failing line', async () => {
   await vs.openFile('broken.py', 'view');
   await vs.command('Gradscope: Run File');
   const out = await vs.waitOutput(/RuntimeError: shape '\[4, 2\]' is invalid for input of size 6/);
-  assert.ok(!out.includes('unreached'));
+  assert.ok(!/^unreached$/m.test(out), 'the run went past the error');
   const squiggle = vs.editor().locator('.squiggly-error');
   await squiggle.first().waitFor({ state: 'attached' });
   await vs.command('View: Toggle Problems');
@@ -92,5 +92,5 @@ test('interrupt an infinite loop', async () => {
   await vs.openFile('tutorial.py', 'tensor_2d');
   await vs.gotoLine(11);
   await vs.command('Gradscope: Run Selection');
-  await vs.waitOutput(/last cell/);
+  await vs.waitOutput(/^last cell$/m);
 });

@@ -78,7 +78,8 @@ export class VSCode {
 
   async openFile(name, marker) {
     const page = this.page;
-    await page.keyboard.press('Control+P');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
     await this.quickInput().waitFor({ state: 'visible' });
     await this.quickInput().fill(name);
     await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
@@ -89,17 +90,19 @@ export class VSCode {
 
   editor() { return this.page.locator('.editor-group-container.active .monaco-editor[data-uri]').first(); }
 
-  /** Put the cursor on a 1-based line (Ctrl+G) and optionally select through `toLine`. */
+  /** Put the cursor on a 1-based line (quick input in go-to-line mode) and optionally select through `toLine`. */
   async gotoLine(line, toLine) {
     const page = this.page;
     await this.editor().locator('.view-lines').click();
-    await page.keyboard.press('Control+G');
+    await page.keyboard.press('F1');
     await this.quickInput().waitFor({ state: 'visible' });
-    await this.quickInput().fill(String(line));
+    await this.quickInput().fill(`:${line}`);
     await page.keyboard.press('Enter');
+    await this.quickInput().waitFor({ state: 'hidden' });
+    await page.keyboard.press('Home');
     await page.keyboard.press('Home');
     if (toLine) {
-      for (let l = line; l <= toLine; l++) await page.keyboard.press('Shift+Down');
+      for (let l = line; l <= toLine; l++) await page.keyboard.press('Shift+ArrowDown');
     }
   }
 

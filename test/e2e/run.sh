@@ -26,7 +26,7 @@ if [ ! -x "$CS" ]; then
   PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" \
     npm install --prefix "$TOOLS/cs" --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >/dev/null
 fi
-[ -f "$ROOT/dist/extension.js" ] || (cd "$ROOT" && npm run build)
+(cd "$ROOT" && node scripts/build.mjs)
 
 # the unpacked extension as it would be installed: manifest, bundles, pyodide
 EXT=$(mktemp -d)/gradscope.gradscope-0.1.0

@@ -36,12 +36,24 @@ function tensorOf(values: Enc[], shape: number[], dtype: DTypeName): Tensor {
   return Tensor.fromArray(data, shape, dt);
 }
 
+/** gen_reduce.py's gen_values: pseudo-random values computed exactly on both sides. */
+function genValues(n: number, seed: number, scale: number, ints: number, quant: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = (i * 2654435761 + seed * 97531 + 12345) % 2 ** 32;
+    if (ints) out.push(k % ints);
+    else if (quant) out.push((Math.floor(k / 2 ** 24) - 128) / 64 * scale);
+    else out.push((k / 2 ** 32 * 4 - 2) * scale);
+  }
+  return out;
+}
+
 function build(a: unknown, leaves: Tensor[]): unknown {
   if (a === null || typeof a !== 'object') return a;
   if (Array.isArray(a)) return a.map((x) => build(x, leaves));
   const o = a as Record<string, any>;
   if ('t' in o) {
-    let t = tensorOf(o.values, o.t, o.dtype);
+    let t = tensorOf(o.gen ? genValues(o.t.reduce((x: number, y: number) => x * y, 1), ...(o.gen as [number, number, number, boolean])) : o.values, o.t, o.dtype);
     if (o.grad) { t.requiresGrad = true; leaves.push(t); }
     const v = o.view as [string, any] | undefined;
     if (v?.[0] === 'perm') t = dispatch('permute', [t, v[1]], null) as Tensor;

@@ -3,7 +3,7 @@ import { exprAt, hoverMarkdown, inlineHint, shapeTuple } from '../../extension/f
 import type { TensorInfo } from '../../engine/runtime/protocol';
 
 const info = (over: Partial<TensorInfo> = {}): TensorInfo => ({
-  shape: [2, 3], dtype: 'int64', device: 'cpu', requiresGrad: false, gradFn: null, isLeaf: true, isParameter: false,
+  shape: [2, 3], dtype: 'torch.int64', device: 'cpu', requiresGrad: false, gradFn: null, isLeaf: true, isParameter: false,
   strides: [3, 1], isView: false, numel: 6, stats: { min: 1, max: 6, mean: null, nanCount: 0, infCount: 0 },
   preview: 'tensor([[1, 2, 3],\n        [4, 5, 6]])', grad: null, ...over,
 });

@@ -14,7 +14,7 @@ let s: Session;
 
 beforeAll(async () => {
   built = buildRuntime();
-  s = new Session({ workerPath: built.worker, pythonDir: built.python, loadPython: false });
+  s = new Session({ workerPath: built.worker, pythonDir: built.python, loadPython: false, hangTimeoutMs: 500 });
   await s.start();
 });
 afterAll(async () => {
@@ -98,5 +98,53 @@ describe('JavaScript and TypeScript runs', () => {
     const r = await s.run({ code: 'await new Promise((r) => setTimeout(r, 10));\nconsole.log("after");\n', language: 'typescript', fresh: true });
     expect(r.error).toBeNull();
     expect(r.stdout).toBe('after\n');
+  });
+
+  it('refuses the webgpu device until it exists', async () => {
+    const gpu = new Session({ workerPath: built.worker, device: 'webgpu' });
+    await expect(gpu.start()).rejects.toThrow(/webgpu device is not available/);
+    await gpu.dispose();
+  });
+
+});
+
+// a session without Python restarts in well under a second, so the lifecycle checks live here
+describe('lifecycle', () => {
+  it('detects a dead worker and recovers on the next run', async () => {
+    let crashed = '';
+    const sub = s.onDidCrash((e) => { crashed = e.message; });
+    // escape the vm context to the worker's `process` and end the thread
+    const r = await s.run({ code: "console.constructor.constructor('return process')().exit(7)", language: 'javascript' });
+    sub.dispose();
+    expect(r.error?.type).toBe('WorkerCrashed');
+    expect(crashed).toContain('exited');
+    expect(s.isCrashed).toBe(true);
+    const after = await s.run({ code: 'console.log("alive")', language: 'javascript' });
+    expect(after.stdout).toBe('alive\n');
+  });
+
+  it('reports a run that ignores interrupt() as hung, and restart() recovers', async () => {
+    let hung = false;
+    const sub = s.onDidHang(() => { hung = true; });
+    // Atomics.wait blocks the worker thread where no interrupt check can run
+    const run = s.run({ code: 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20000)', language: 'javascript' });
+    await new Promise((r) => setTimeout(r, 100));
+    s.interrupt();
+    await new Promise((r) => setTimeout(r, 800));
+    expect(hung).toBe(true);
+    await s.restart();
+    expect((await run).error?.type).toBe('Restarted');
+    sub.dispose();
+    expect((await s.run({ code: 'console.log("back")', language: 'javascript' })).stdout).toBe('back\n');
+  });
+
+  it('times a run out: interrupt first, restart when that does not stop it', async () => {
+    const loop = await s.run({ code: 'while (true) {}', language: 'javascript', timeoutMs: 300 });
+    expect(loop).toMatchObject({ timedOut: true, error: { type: 'TimeoutError' } });
+    const t0 = Date.now();
+    const stuck = await s.run({ code: 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20000)', language: 'javascript', timeoutMs: 300 });
+    expect(stuck).toMatchObject({ timedOut: true, error: { type: 'TimeoutError' } });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect((await s.run({ code: 'console.log("fine")', language: 'javascript' })).stdout).toBe('fine\n');
   });
 });

@@ -6,7 +6,7 @@ import { record } from '../../autograd';
 import { DType, dtypes } from '../../dtype';
 import { check, runtimeError, valueError } from '../../errors';
 import { PyFloat, Scalar, isScalar, scalarValue } from '../../scalar';
-import { broadcastShapes, contiguousStrides, wrapDim } from '../../shape';
+import { broadcastShapes, computeViewStrides, wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
 import { Mat, addmmInto, addmvInto, bmmInto, dotKernel, roundFor } from '../../backends/cpu/matmul';
 import { vectorNorm } from '../../backends/cpu/reduce';
@@ -22,9 +22,11 @@ const blasDtype = (d: DType) => d.category !== 'bool' && d.name !== 'float16' &&
 const sameDtype = (a: Tensor, b: Tensor) => check(a.dtype === b.dtype, () => `expected scalar type ${short(a.dtype)} but found ${short(b.dtype)}`);
 const scaled = (t: Tensor, s: Scalar) => (scalarValue(s) === 1 ? t : call('mul', t, s));
 
-/** _unsafe_view: a reshape of a fresh result that is not a view for autograd (UnsafeViewBackward0). */
+/** _unsafe_view: view's reshape without view tracking for autograd (UnsafeViewBackward0). */
 export function unsafeView(t: Tensor, shape: number[]): Tensor {
-  const out = new Tensor(t.storage, shape.slice(), contiguousStrides(shape), t.offset, t.dtype);
+  const strides = computeViewStrides(t.shape, t.strides, shape);
+  check(strides !== null, "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+  const out = new Tensor(t.storage, shape.slice(), strides!, t.offset, t.dtype);
   record('UnsafeViewBackward0', [t], out, ([g]) => [call('reshape', g!, t.shape)]);
   return out;
 }
@@ -67,6 +69,8 @@ function mm(self: Tensor, mat2: Tensor): Tensor {
 }
 
 function addmm(self: Tensor, m1: Tensor, m2: Tensor, beta: Scalar, alpha: Scalar): Tensor {
+  check(self.dtype === m2.dtype, 'self and mat2 must have the same dtype');
+  check(m1.dtype === m2.dtype, 'mat1 and mat2 must have the same dtype');
   check(m1.ndim === 2, () => `mat1 must be a matrix, got ${m1.ndim}-D tensor`);
   check(m2.ndim === 2, () => `mat2 must be a matrix, got ${m2.ndim}-D tensor`);
   const out = addmmValues(self, m1, m2, scalarValue(beta), scalarValue(alpha));
@@ -87,10 +91,10 @@ function addmvValues(self: Tensor, mat: Tensor, vec: Tensor, beta: number, alpha
   check(mat.shape[1] === vec.shape[0] && (mat.shape[0] === selfN || selfN === 1),
     () => `size mismatch, got ${fromMv ? mat.shape[0] : self.ndim === 0 ? 1 : self.shape[0]}, ${mat.shape[0]}x${mat.shape[1]},${vec.shape[0]}`);
   sameDtype(mat, vec);
-  if (!fromMv) sameDtype(mat, self);
   if (!blasDtype(mat.dtype)) throw notImpl('addmv_impl_cpu', mat.dtype);
   const y = new Float64Array(mat.shape[0]);
-  if (!fromMv && beta !== 0) y.set(call('expand', self, [mat.shape[0]]).toFlatArray());
+  // self is copied into the result, which has vec's dtype
+  if (!fromMv && beta !== 0) y.set(castTensor(call('expand', self, [mat.shape[0]]), vec.dtype).toFlatArray());
   addmvInto(y, matOf(mat), { data: vec.storage.data, off: vec.offset, stride: vec.strides[0] }, beta, alpha, roundFor(mat.dtype));
   return fromValues([mat.shape[0]], mat.dtype, y);
 }
@@ -138,11 +142,11 @@ function bmmValues(self: Tensor | null, b1: Tensor, b2: Tensor, beta: number, al
   check(b2.ndim === 3, 'batch2 must be a 3D tensor');
   const [bs, n, k] = b1.shape, p = b2.shape[2];
   check(b2.shape[0] === bs && b2.shape[1] === k, () => `Expected size for first two dimensions of batch2 tensor to be: [${bs}, ${k}] but got: [${b2.shape[0]}, ${b2.shape[1]}].`);
-  if (self) sameDtype(self, b1);
   sameDtype(b1, b2);
   if (!blasDtype(b1.dtype)) throw notImpl(fn, b1.dtype);
   const out = new Float64Array(bs * n * p);
-  if (self && beta !== 0) out.set(call('expand', self, [bs, n, p]).toFlatArray());
+  // self is copied into the result, which has batch2's dtype
+  if (self && beta !== 0) out.set(castTensor(call('expand', self, [bs, n, p]), b2.dtype).toFlatArray());
   bmmInto(out, batchMats(b1), batchMats(b2), beta, alpha, fn === 'bmm', roundFor(b1.dtype));
   return fromValues([bs, n, p], b1.dtype, out);
 }
@@ -238,7 +242,8 @@ function matmul(t1: Tensor, t2: Tensor): Tensor {
 
 // ---- tensordot / inner / outer / trace / kron --------------------------------------------------------
 
-function tensordotDims(a: Tensor, b: Tensor, dims: unknown): [number[], number[]] {
+/** torch/functional.py tensordot's reading of `dims`: an int n (last n of a with first n of b) or two lists. */
+function tensordotDims(dims: unknown): [number[], number[]] {
   const asList = (x: unknown): number[] => (Array.isArray(x) ? x.map(Number) : [Number(x)]);
   if (Array.isArray(dims)) return [asList(dims[0]), asList(dims[1])];
   let n: number;
@@ -248,7 +253,6 @@ function tensordotDims(a: Tensor, b: Tensor, dims: unknown): [number[], number[]
   } else if (typeof dims === 'number') n = dims;
   else throw runtimeError(`tensordot expects dims to be int or Tuple[List[int], List[int]] or List[List[int]] containing two lists, but got dims=${String(dims)}`);
   check(n >= 0, () => `tensordot expects dims >= 0, but got dims=${n}`);
-  void a; void b;
   return [Array.from({ length: n }, (_, i) => i - n), Array.from({ length: n }, (_, i) => i)];
 }
 
@@ -298,7 +302,7 @@ function kron(self: Tensor, other: Tensor): Tensor {
   const sa = pad(self), sb = pad(other);
   const ra: number[] = [], rb: number[] = [], rr: number[] = [];
   for (let i = 0; i < nd; i++) { ra.push(sa[i], 1); rb.push(1, sb[i]); rr.push(sa[i] * sb[i]); }
-  const va = unsafeView(call('contiguous', self), ra), vb = unsafeView(call('contiguous', other), rb);
+  const va = unsafeView(self, ra), vb = unsafeView(other, rb);
   return unsafeView(call('mul', va, vb), rr);
 }
 
@@ -659,7 +663,7 @@ export default defineOps([
   {
     name: 'tensordot', sig: 'tensordot(Tensor a, Tensor b, Any dims=2)', variants: ['function'],
     doc: 'Contracts dims of a with dims of b (dims: an int n for the last/first n dims, or two lists).',
-    impl: (a) => { const [da, db] = tensordotDims(a.a, a.b, a.dims); return tensordot(a.a, a.b, da, db); },
+    impl: (a) => { const [da, db] = tensordotDims(a.dims); return tensordot(a.a, a.b, da, db); },
     samples: [{ args: [M([2, 3, 4]), M([3, 4, 2])] }, { args: [M([2, 3]), M([2, 4])], kwargs: { dims: [[0], [0]] } }],
   },
   {

@@ -109,11 +109,10 @@ function mean(self: Tensor, dim: number[] | null, keepdim: boolean, dtype: DType
   const dt = dtype ?? self.dtype;
   check(dt.category === 'float', () => `mean(): could not infer output dtype. ${dtype ? 'Optional' : 'Input'} dtype must be either a floating point or complex dtype. Got: ${shortTypeName(dt)}`);
   const r = reduction(self, dim, keepdim);
-  // half types sum in float32, like ATen's mean for BFloat16/Half
-  const sumDt = dt.name === 'float16' || dt.name === 'bfloat16' ? dtypes.float32 : dt;
-  const x = self.dtype === sumDt ? self : castTensor(self, sumDt);
+  // sum in the dtype, then divide (half types divide in float, like ATen's div)
+  const x = self.dtype === dt ? self : castTensor(self, dt);
   const s = sumValues(x, r.mask);
-  const vals = s.map((v) => castValue(sumDt, v / r.n));
+  const vals = s.map((v) => castValue(dt, dt.name === 'float64' ? v / r.n : Math.fround(v / r.n)));
   const out = fromValues(r.outShape, dt, vals);
   record(name, [self], out, ([g]) => [call('div', sumBackward(g!, self, r, keepdim), r.n)]);
   return out;

@@ -9,42 +9,61 @@ import { wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
 import { Less, nthElement, partialSort, quickSelect, stdSort } from '../../backends/cpu/reduce';
 import { defineOps } from '../spec';
-import { evenlyDistribute, forEachSlice, fromValues, reduction, valueSelectingBackward } from './reduce';
+import { evenlyDistribute, fromValues, reduction, valueSelectingBackward } from './reduce';
 
-interface Item { v: number; i: number }
 const isNan = (x: number) => x !== x;
-/** NaN sorts as the largest value (numpy order). */
-const ascending: Less<Item> = (a, b) => (!isNan(a.v) && isNan(b.v)) || a.v < b.v;
-const descending: Less<Item> = (a, b) => (isNan(a.v) && !isNan(b.v)) || a.v > b.v;
+/** Orders on the indices of one slice's values; NaN sorts as the largest value (numpy order). */
+const ascending = (v: Float64Array): Less<number> => (a, b) => (!isNan(v[a]) && isNan(v[b])) || v[a] < v[b];
+const descending = (v: Float64Array): Less<number> => (a, b) => (isNan(v[a]) && !isNan(v[b])) || v[a] > v[b];
 
-/** Run `fn` on the items (value, index) of every slice along dim; it writes `outN` results per slice. */
-function perSlice(self: Tensor, dim: number, outN: number, fn: (items: Item[]) => Item[]): { values: Float64Array; indices: Float64Array; d: number } {
+/**
+ * The indices of `v` in ascending (or descending) order when no two values are equal and none is NaN:
+ * then every correct sort gives this order, and a native sort finds it fast. null otherwise.
+ */
+function distinctOrder(v: Float64Array, desc: boolean): number[] | null {
+  const s = Float64Array.from(v).sort();
+  for (let i = 0; i < s.length; i++) if (isNan(s[i]) || (i > 0 && s[i] === s[i - 1])) return null;
+  const at = new Map<number, number>();
+  v.forEach((x, i) => at.set(x, i));
+  const order = Array.from(s, (x) => at.get(x)!);
+  return desc ? order.reverse() : order;
+}
+
+/** The slice's indices in sorted order: stable, or as libstdc++'s std::sort leaves equal elements. */
+function sortedIndices(v: Float64Array, desc: boolean, stable: boolean): number[] {
+  const fast = distinctOrder(v, desc);
+  if (fast) return fast;
+  const comp = desc ? descending(v) : ascending(v);
+  const idx = Array.from({ length: v.length }, (_, i) => i);
+  if (stable) idx.sort((a, b) => (comp(a, b) ? -1 : comp(b, a) ? 1 : a - b));
+  else stdSort(idx, 0, idx.length, comp);
+  return idx;
+}
+
+/**
+ * Run `fn` on every slice along dim (its values as a Float64Array); fn returns `outN` indices into the
+ * slice, which become the result's values and indices along dim.
+ */
+function perSlice(self: Tensor, dim: number, outN: number, fn: (v: Float64Array) => number[]): { values: Float64Array; indices: Float64Array; d: number } {
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
   const n = self.ndim === 0 ? 1 : self.shape[d];
   const inner = self.ndim === 0 ? 1 : self.shape.slice(d + 1).reduce((a, b) => a * b, 1);
   const nSlices = n === 0 ? 0 : self.numel() / n;
   const values = new Float64Array(nSlices * outN), indices = new Float64Array(nSlices * outN);
-  let s = 0;
-  forEachSlice(self, d, (get, size) => {
-    const items: Item[] = [];
-    for (let i = 0; i < size; i++) items.push({ v: get(i), i });
-    const res = fn(items);
-    // write slice s (outer index o, inner index j) into a contiguous result with `outN` along dim
+  const src = self.contiguousData();
+  const v = new Float64Array(n);
+  for (let s = 0; s < nSlices; s++) {
+    // slice s = (outer index o, inner index j); element i of it sits at (o * n + i) * inner + j
     const o = Math.floor(s / inner), j = s % inner;
-    res.forEach((it, k) => { const at = (o * outN + k) * inner + j; values[at] = it.v; indices[at] = it.i; });
-    s++;
-  });
+    for (let i = 0; i < n; i++) v[i] = src[(o * n + i) * inner + j];
+    fn(v).forEach((i, k) => { const at = (o * outN + k) * inner + j; values[at] = v[i]; indices[at] = i; });
+  }
   return { values, indices, d };
 }
 
 function sort(self: Tensor, dim: number, desc: boolean, stable: boolean, node = 'SortBackward0') {
-  const comp = desc ? descending : ascending;
   const n = self.ndim === 0 ? 1 : self.shape[wrapDim(dim, self.ndim)];
-  const { values, indices, d } = perSlice(self, dim, n, (items) => {
-    if (stable) items.sort((a, b) => (comp(a, b) ? -1 : comp(b, a) ? 1 : 0));
-    else stdSort(items, 0, items.length, comp);
-    return items;
-  });
+  const { values, indices, d } = perSlice(self, dim, n, (v) => sortedIndices(v, desc, stable));
   const v = fromValues(self.shape, self.dtype, values), ix = fromValues(self.shape, dtypes.int64, indices);
   record(node, [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, true)]);
   return namedTuple('sort', ['values', 'indices'], [v, ix]);
@@ -54,9 +73,13 @@ function topk(self: Tensor, k: number, dim: number, largest: boolean, sorted: bo
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
   const n = self.ndim === 0 ? 1 : self.shape[d];
   check(k >= 0 && k <= n, 'selected index k out of range', 'RuntimeError');
-  const comp = largest ? descending : ascending;
-  const { values, indices } = perSlice(self, d, k, (items) => {
+  const { values, indices } = perSlice(self, d, k, (v) => {
     if (k === 0) return [];
+    const comp = largest ? descending(v) : ascending(v);
+    // with distinct values a sorted top-k is unique; otherwise (and unsorted) follow libstdc++ step for step
+    const fast = sorted ? distinctOrder(v, largest) : null;
+    if (fast) return fast.slice(0, k);
+    const items = Array.from({ length: v.length }, (_, i) => i);
     if (k * 64 <= items.length) partialSort(items, 0, k, items.length, comp);
     else {
       nthElement(items, 0, k - 1, items.length, comp);
@@ -71,11 +94,11 @@ function topk(self: Tensor, k: number, dim: number, largest: boolean, sorted: bo
 }
 
 /** An op that picks one element per slice along dim (kthvalue, median(dim), mode). */
-function selectAlong(self: Tensor, dim: number, keepdim: boolean, name: string, grad: string, pick: (items: Item[]) => Item) {
+function selectAlong(self: Tensor, dim: number, keepdim: boolean, name: string, grad: string, pick: (v: Float64Array) => number) {
   const r = reduction(self, self.ndim === 0 ? null : dim, keepdim);
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
   if (self.ndim > 0 && self.shape[d] === 0) throw new TorchError('IndexError', `${name}(): Expected reduction dim ${d} to have non-zero size.`);
-  const { values, indices } = perSlice(self, d, 1, (items) => [pick(items)]);
+  const { values, indices } = perSlice(self, d, 1, (v) => [pick(v)]);
   const v = fromValues(r.outShape, self.dtype, values), ix = fromValues(r.outShape, dtypes.int64, indices);
   record(grad, [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, keepdim)]);
   return namedTuple(name, ['values', 'indices'], [v, ix]);
@@ -84,8 +107,9 @@ function selectAlong(self: Tensor, dim: number, keepdim: boolean, name: string, 
 function kthvalue(self: Tensor, k: number, dim: number, keepdim: boolean) {
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
   check(k >= 1 && k <= (self.ndim > 0 ? self.shape[d] : 1), () => `kthvalue(): selected number k out of range for dimension ${d}`);
-  return selectAlong(self, dim, keepdim, 'kthvalue', 'KthvalueBackward0', (items) => {
-    quickSelect(items, k - 1, descending);
+  return selectAlong(self, dim, keepdim, 'kthvalue', 'KthvalueBackward0', (v) => {
+    const items = Array.from({ length: v.length }, (_, i) => i);
+    quickSelect(items, k - 1, descending(v));
     return items[k - 1];
   });
 }
@@ -93,14 +117,16 @@ function kthvalue(self: Tensor, k: number, dim: number, keepdim: boolean) {
 /** median / nanmedian along dim: the lower median in (value, index) order; median returns the first NaN. */
 function medianDim(self: Tensor, dim: number, keepdim: boolean, ignoreNan: boolean) {
   const name = ignoreNan ? 'nanmedian' : 'median';
-  return selectAlong(self, dim, keepdim, name, ignoreNan ? 'NanmedianBackward1' : 'MedianBackward1', (items) => {
-    const firstNan = items.find((it) => isNan(it.v));
-    if (!ignoreNan && firstNan) return firstNan;
-    const nNan = items.filter((it) => isNan(it.v)).length;
-    const order: Less<Item> = (a, b) => ascending(a, b) || (a.v === b.v && a.i < b.i);
-    const k = Math.floor((items.length - nNan - 1) / 2);
-    nthElement(items, 0, Math.max(k, 0), items.length, order);
-    return items[Math.max(k, 0)];
+  return selectAlong(self, dim, keepdim, name, ignoreNan ? 'NanmedianBackward1' : 'MedianBackward1', (v) => {
+    const firstNan = v.findIndex(isNan);
+    if (!ignoreNan && firstNan >= 0) return firstNan;
+    const nNan = v.filter(isNan).length;
+    const asc = ascending(v);
+    const order: Less<number> = (a, b) => asc(a, b) || (v[a] === v[b] && a < b);
+    const k = Math.max(Math.floor((v.length - nNan - 1) / 2), 0);
+    const items = Array.from({ length: v.length }, (_, i) => i);
+    nthElement(items, 0, k, items.length, order);
+    return items[k];
   });
 }
 
@@ -121,12 +147,15 @@ function medianAll(self: Tensor, ignoreNan: boolean): Tensor {
 
 /** mode: std::sort of (value, index) by value, then the most frequent run (the smallest value wins a tie). */
 function mode(self: Tensor, dim: number, keepdim: boolean) {
-  return selectAlong(self, dim, keepdim, 'mode', 'ModeBackward0', (items) => {
-    stdSort(items, 0, items.length, (a, b) => a.v < b.v);
+  return selectAlong(self, dim, keepdim, 'mode', 'ModeBackward0', (v) => {
+    const items = Array.from({ length: v.length }, (_, i) => i);
+    const fast = distinctOrder(v, false);
+    if (fast) return fast[0];
+    stdSort(items, 0, items.length, (a, b) => v[a] < v[b]);
     let best = items[0], maxFreq = 0, freq = 0;
     for (let i = 0; i < items.length; i++) {
       freq++;
-      if (i === items.length - 1 || items[i].v !== items[i + 1].v) {
+      if (i === items.length - 1 || v[items[i]] !== v[items[i + 1]]) {
         if (freq > maxFreq) { best = items[i]; maxFreq = freq; }
         freq = 0;
       }

@@ -7,6 +7,7 @@ result is a bare engine Tensor (wrapped here), a primitive, or a JS array [kind,
 import builtins
 import os
 import warnings
+import weakref
 
 import _gradscope as _gs
 from pyodide.ffi import JsException, create_proxy, to_js
@@ -39,6 +40,23 @@ def wrap(t):
     o = _new(Tensor)
     o._t = t
     return o
+
+
+_known = weakref.WeakValueDictionary()   # engine tensor id -> its Python object, where identity matters
+
+
+def remember(o):
+    """Keep `o` as the Python object of its engine tensor (for `v._base is x`, `node.variable is x`)."""
+    _known[o._t.id] = o
+    return o
+
+
+def known(t):
+    """The Python object of engine tensor `t`: the remembered one, else a new one (remembered)."""
+    o = _known.get(t.id)
+    if o is not None and o._t == t:
+        return o
+    return remember(wrap(t))
 
 
 # ---- arguments ------------------------------------------------------------------------------------
@@ -121,6 +139,10 @@ def _decode(r, first):
     kind = r[0]
     if kind == 'self':
         return first
+    if kind == 'view':
+        if first is not None:
+            remember(first)
+        return wrap(r[1])
     if kind == 'tuple':
         return tuple(ret(x) for x in r[1])
     if kind == 'nt':
@@ -210,10 +232,12 @@ def function(name, public_name=None, module='torch'):
 
     def f(*args, **kwargs):
         try:
-            if kwargs:
-                r = fn(1, *[arg(a) for a in args], **kwargs_of(kwargs))
-            else:
+            if not kwargs:
                 r = fn(0, *[arg(a) for a in args])
+            else:
+                r = fn(1, *[arg(a) for a in args], **kwargs_of(kwargs))
+                if type(r) is _TT:
+                    return _kw_result(r, kwargs)
         except JsException as e:
             raise error(e) from None
         return wrap(r) if type(r) is _TT else ret(r, args[0] if args else None)
@@ -221,6 +245,18 @@ def function(name, public_name=None, module='torch'):
     f.__module__ = module
     f.__doc__ = _DOCS.get(name)
     return f
+
+
+def _kw_result(r, kwargs):
+    """A tensor result of a call with keywords: `out=` comes back as that same object; a tensor made
+    with requires_grad=True is remembered (its grad_fn's AccumulateGrad.variable is it)."""
+    o = kwargs.get('out')
+    if o is not None and isinstance(o, _TensorBase) and o._t == r:
+        return o
+    t = wrap(r)
+    if kwargs.get('requires_grad'):
+        remember(t)
+    return t
 
 
 _NS_PREFIX = {'linalg': 'linalg_', 'special': 'special_', 'nn.functional': ''}

@@ -33,9 +33,7 @@ class Tensor(_TensorBase):
     def _make_subclass(cls, data, require_grad=False):
         """An alias of `data` (sharing its storage, outside its graph) as an instance of subclass `cls`."""
         o = object.__new__(cls)
-        o._t = _gs.dataOf(data._t)
-        if require_grad:
-            call(_gs.setRequiresGrad, o._t, True, False)
+        o._t = call(_gs.makeSubclass, data._t, bool(require_grad))
         return o
 
     # ---- metadata --------------------------------------------------------------------------------
@@ -131,16 +129,20 @@ class Tensor(_TensorBase):
     # ---- autograd --------------------------------------------------------------------------------
     @property
     def requires_grad(self):
-        return self._t.requiresGrad
+        return call(_gs.requiresGrad, self._t)
 
     @requires_grad.setter
     def requires_grad(self, v):
         if type(v) is not bool:
             raise TypeError('requires_grad must be a bool')
-        call(_gs.setRequiresGrad, self._t, v, False)
+        call(_gs.setRequiresGrad, self._t, v, True)
+        if v:
+            _bridge.remember(self)
 
     def requires_grad_(self, requires_grad=True):
-        call(_gs.setRequiresGrad, self._t, bool(requires_grad), True)
+        call(_gs.setRequiresGrad, self._t, bool(requires_grad), False)
+        if requires_grad:
+            _bridge.remember(self)
         return self
 
     @property
@@ -168,7 +170,7 @@ class Tensor(_TensorBase):
 
     @property
     def grad_fn(self):
-        n = _gs.gradFn(self._t)
+        n = call(_gs.gradFn, self._t)
         if n is None:
             return None
         from .autograd import graph
@@ -176,7 +178,7 @@ class Tensor(_TensorBase):
 
     @property
     def is_leaf(self):
-        return self._t.isLeaf
+        return call(_gs.isLeaf, self._t)
 
     @property
     def retains_grad(self):
@@ -193,7 +195,7 @@ class Tensor(_TensorBase):
     @property
     def _base(self):
         b = _gs.base(self._t)
-        return None if b is None else wrap(b)
+        return None if b is None else _bridge.known(b)
 
     @property
     def data(self):
@@ -212,13 +214,21 @@ class Tensor(_TensorBase):
     def retain_grad(self):
         call(self._t.retain_grad)
 
+    def detach_(self):
+        call(_gs.detachInPlace, self._t)
+        return self
+
+    def is_inference(self):
+        return _gs.isInference(self._t)
+
     def register_hook(self, hook):
         def h(g):
             r = hook(wrap(g))
-            return None if r is None else r._t
+            return None if r is None else r._t if isinstance(r, _TensorBase) else _bridge.arg(r)
+        name = getattr(hook, '__name__', '<unknown>')
         proxy = create_proxy(h)
         try:
-            return _EngineHandle(call(_gs.registerHook, self._t, proxy))
+            return _EngineHandle(call(_gs.registerHook, self._t, proxy, name if type(name) is str else '<unknown>'))
         except BaseException:
             proxy.destroy()
             raise

@@ -11,45 +11,25 @@ __all__ = ['Variable', 'Function', 'backward', 'grad_mode', 'grad', 'no_grad', '
            'inference_mode']
 
 
-def _tensors(x, what):
+def _seq(x):
+    """A tensor or a sequence (of tensors, None or anything else) as the engine takes it; the engine
+    raises PyTorch's errors for wrong elements."""
+    if x is None:
+        return None
     if isinstance(x, _bridge._TensorBase):
-        return (x,)
-    x = tuple(x)
-    for t in x:
-        if not isinstance(t, _bridge._TensorBase):
-            raise TypeError(f'{what} must be a Tensor or a sequence of Tensors, but got {type(t).__name__}')
-    return x
-
-
-def _grads(grads, n):
-    if grads is None:
-        return (None,) * n
-    if isinstance(grads, _bridge._TensorBase):
-        grads = (grads,)
-    grads = tuple(grads)
-    if len(grads) != n:
-        raise RuntimeError(f'got {n} tensors and {len(grads)} gradients')
-    return tuple(g if g is None or isinstance(g, _bridge._TensorBase) else _scalar_grad(g) for g in grads)
-
-
-def _scalar_grad(g):
-    import torch
-    return torch.tensor(g)
-
-
-def _js(ts):
-    return to_js([None if t is None else t._t for t in ts])
+        return x._t
+    if isinstance(x, (list, tuple)):
+        return to_js([None if t is None else _bridge.arg(t) for t in x])
+    return to_js([_bridge.arg(x)])
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
-    """Accumulate d(tensors)/d(leaf) into each leaf's .grad."""
+    """Accumulate d(tensors)/d(leaf) into each leaf's .grad (only into `inputs` when given)."""
     if grad_variables is not None:
         grad_tensors = grad_variables
-    if inputs is not None:
-        raise NotImplementedError('backward(inputs=...) is not supported by this engine yet')
-    ts = _tensors(tensors, 'tensors')
-    gs = _grads(grad_tensors, len(ts))
-    _bridge.call(_gs.backward, _js(ts), _js(gs), retain_graph, bool(create_graph))
+    if inputs is not None and not isinstance(inputs, _bridge._TensorBase):
+        inputs = tuple(inputs)
+    _bridge.call(_gs.backward, _seq(tensors), _seq(grad_tensors), retain_graph, bool(create_graph), _seq(inputs))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -57,10 +37,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """The gradients of outputs w.r.t. inputs, as a tuple (nothing is accumulated into .grad)."""
     if is_grads_batched:
         raise NotImplementedError('is_grads_batched=True is not supported by this engine yet')
-    outs = _tensors(outputs, 'outputs')
-    ins = _tensors(inputs, 'inputs')
-    gs = _grads(grad_outputs, len(outs))
-    r = _bridge.call(_gs.grad, _js(outs), _js(gs), _js(ins), retain_graph, bool(create_graph), bool(allow_unused))
+    r = _bridge.call(_gs.grad, _seq(outputs), _seq(inputs), _seq(grad_outputs), retain_graph, bool(create_graph),
+                     bool(allow_unused))
     return tuple(None if g is None else _bridge.wrap(g) for g in r)
 
 

@@ -33,7 +33,7 @@ class Node:
         v = _gs.nodeVariable(self._n)
         if v is None:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute 'variable'")
-        return _bridge.wrap(v)
+        return _bridge.known(v)
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node's backward; a non-None result replaces grad_inputs."""

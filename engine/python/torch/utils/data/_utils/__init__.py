@@ -1,0 +1,2 @@
+"""torch.utils.data._utils: collation."""
+from . import collate  # noqa: F401
