@@ -34,6 +34,7 @@ mkdir -p "$EXT/node_modules"
 cp "$ROOT/package.json" "$EXT/"
 cp -r "$ROOT/dist" "$EXT/dist"
 cp -r "$ROOT/node_modules/pyodide" "$EXT/node_modules/pyodide"
+cp -r "$ROOT/node_modules/typescript" "$EXT/node_modules/typescript"
 
 cd "$ROOT"
 CODE_SERVER="$CS" NODE24_BIN="$N24/bin" EXT_DIR="$EXT" ARTIFACTS="${ARTIFACTS:-$ROOT/test/e2e/artifacts}" \
