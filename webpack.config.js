@@ -38,7 +38,22 @@ module.exports = (env = {}) => {
     infrastructureLogging: { level: 'warn' },
     stats: 'errors-warnings',
   };
-  // The webview bundle (browser target, no Node built-ins) joins here in a later issue:
-  // const webview = { name: 'webview', target: 'web', entry: { webview: './webview/main.ts' }, ... };
-  return [node];
+  // The graph panel's webview (extension/graphPanel.ts loads dist/webview.js): browser code, no Node
+  // built-ins. elkjs's bundled build is already a self-contained bundle: not parsed again.
+  /** @type {import('webpack').Configuration} */
+  const webview = {
+    name: 'webview',
+    mode,
+    target: 'web',
+    entry: { webview: './webview/main.ts' },
+    output: { path: outDir, filename: '[name].js', clean: false },
+    resolve: { extensions: ['.ts', '.js'] },
+    module: { noParse: /elk\.bundled\.js$/, rules: [{ ...esbuildRule, options: { target: 'es2020' } }] },
+    optimization: { minimize: false },
+    devtool: 'source-map',
+    performance: { hints: false },
+    infrastructureLogging: { level: 'warn' },
+    stats: 'errors-warnings',
+  };
+  return [node, webview];
 };

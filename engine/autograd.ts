@@ -63,6 +63,20 @@ export class SavedTensor {
 export interface Edge { node: Node; inputNr: number }
 
 export type BackwardFn = (grads: (Tensor | null)[], node: Node) => (Tensor | null)[];
+
+/**
+ * Where a node was created: the user's file and line, and the nn.Module forward calls it ran inside,
+ * outermost first, as `name:Type:call` segments joined by '/' (the runtime's torch/_sites.py).
+ */
+export interface NodeSite { file: string; line: number; module?: string }
+
+let siteProvider: (() => NodeSite | null) | null = null;
+/** The runtime tells the engine the user's current source line; asked only when a node is created. */
+export function setSiteProvider(fn: (() => NodeSite | null) | null): void { siteProvider = fn; }
+function currentSite(): NodeSite | null {
+  if (!siteProvider) return null;
+  try { return siteProvider(); } catch { return null; }
+}
 type PostHook = (gradInputs: (Tensor | null)[], gradOutputs: (Tensor | null)[]) => (Tensor | null)[] | void;
 
 let nextSeq = 0;
@@ -73,8 +87,11 @@ export class Node {
   next: (Edge | null)[] = [];
   saved: SavedTensor[] = [];
   released = false;
-  /** source location of the op that created this node (file, line), filled by the runtime */
-  site: { file: string; line: number } | null = null;
+  /** source location of the op that created this node (file, line, module), from the runtime's provider */
+  site: NodeSite | null;
+  /** after a backward that retained the graph: the grads that flowed out along `next` (grad_inputs) and in (grad_outputs) */
+  lastGradInputs: (Tensor | null)[] | null = null;
+  lastGradOutputs: (Tensor | null)[] | null = null;
   /** extra data shown by the graph view (e.g. dim, shapes) */
   meta: Record<string, unknown> | null = null;
   /** number of outputs, so grads arrays have the right length */
@@ -87,7 +104,9 @@ export class Node {
   preHooks: ((grads: (Tensor | null)[]) => void)[] | null = null;
   /** grad_fn.register_hook: (grad_inputs, grad_outputs) after the node ran; may replace grad_inputs */
   postHooks: PostHook[] | null = null;
-  constructor(readonly name: string, public fn: BackwardFn | null) {}
+  constructor(readonly name: string, public fn: BackwardFn | null) {
+    this.site = name === 'AccumulateGrad' ? null : currentSite();
+  }
 
   /** ready-queue priority: later nodes first; AccumulateGrad before everything */
   get priority(): number { return this.seq; }
@@ -594,6 +613,8 @@ export function runBackward(roots: Tensor[], grads: (Tensor | null)[], opts: Bac
       if (!seen.has(e.node)) { seen.add(e.node); stack.push(e.node); }
     }
   }
+  // edge gradients of an earlier backward would be stale now (the graph view shows this run's)
+  for (const n of seen) { n.lastGradInputs = null; n.lastGradOutputs = null; }
 
   // exec_info: with inputs, only nodes leading to an input run; autograd.grad captures at the inputs
   let needed: Set<Node> | null = null;
@@ -648,6 +669,7 @@ export function runBackward(roots: Tensor[], grads: (Tensor | null)[], opts: Bac
           if (r) outGrads = node.next.map((_, i) => r[i] ?? null);
         }
         if (!retain) node.release();
+        else { node.lastGradOutputs = inGrads; node.lastGradInputs = outGrads; }
       }
       node.next.forEach((e, i) => {
         if (!e) return;

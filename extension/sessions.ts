@@ -79,13 +79,34 @@ export class SessionManager implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri) {}
 
   private keyFor(uri: vscode.Uri | undefined): { key: string; label: string } {
+    // a notebook cell (hover, status bar, commands in a cell editor): its notebook's session
+    const nb = uri?.scheme === 'vscode-notebook-cell' ? notebookOfCell(uri) : undefined;
+    if (nb) return notebookKey(nb);
     const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
     return folder ? { key: folder.uri.toString(), label: folder.name } : { key: '(no folder)', label: 'no folder' };
   }
 
   /** The session for a document's workspace folder (created, not started). */
   for(uri: vscode.Uri | undefined): SessionEntry {
-    const { key, label } = this.keyFor(uri);
+    return this.entry(this.keyFor(uri));
+  }
+
+  /** The session of a notebook: one per notebook document (created, not started). */
+  forNotebook(nb: vscode.NotebookDocument): SessionEntry {
+    return this.entry(notebookKey(nb));
+  }
+
+  /** A closed notebook's session ends with it. */
+  closeNotebook(nb: vscode.NotebookDocument): void {
+    const { key } = notebookKey(nb);
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    e.dispose();
+    this.changed.fire(undefined);
+  }
+
+  private entry({ key, label }: { key: string; label: string }): SessionEntry {
     let e = this.entries.get(key);
     if (!e) {
       const session = new Session({
@@ -110,4 +131,13 @@ export class SessionManager implements vscode.Disposable {
     this.entries.clear();
     this.changed.dispose();
   }
+}
+
+const notebookKey = (nb: vscode.NotebookDocument) =>
+  ({ key: `notebook:${nb.uri.toString()}`, label: nb.uri.path.split('/').pop() || 'notebook' });
+
+/** The open notebook a cell document belongs to. */
+export function notebookOfCell(uri: vscode.Uri): vscode.NotebookDocument | undefined {
+  const s = uri.toString();
+  return vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document.uri.toString() === s));
 }

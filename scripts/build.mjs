@@ -1,4 +1,5 @@
-// Build: webpack bundles (webpack.config.js) into dist/, plus the Python `torch` package copied to
+// Build: the WebAssembly kernels compiled from their .wat sources (engine/backends/cpu/wasm/build.mjs),
+// webpack bundles (webpack.config.js) into dist/, plus the Python `torch` package copied to
 // dist/python (the runtime worker installs it into Pyodide).
 //   node scripts/build.mjs [--out DIR] [--dev]
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -19,6 +20,11 @@ const makeConfig = require(path.join(root, 'webpack.config.js'));
 const t0 = Date.now();
 process.chdir(root);
 mkdirSync(outDir, { recursive: true });
+
+// WebAssembly kernels: engine/backends/cpu/wasm/*.wat → *.gen.ts (embedded, so the bundles carry them)
+const { buildKernels } = await import('../engine/backends/cpu/wasm/build.mjs');
+const wroteKernels = await buildKernels();
+if (wroteKernels.length) console.log(`wasm kernels: wrote ${wroteKernels.join(', ')}`);
 
 const stats = await new Promise((resolve, reject) => {
   webpack(makeConfig({ outDir, mode }), (err, s) => (err ? reject(err) : resolve(s)));

@@ -1,72 +1,18 @@
 // The public conformance corpus (../shared/conformance/public.jsonl: PyTorch programs with what real
 // PyTorch 1.13 printed or raised) through the built CLI's batch mode, compared exactly as
-// /work/shared/hooks/conformance.py compares (same lenient rules, nothing more). Prints the pass rate
+// /work/shared/hooks/conformance.py compares (test/conformanceCompare.ts). Prints the pass rate
 // per category and the failing ids; fails when fewer pass than test/conformance.floor.json says
 // (the floor only goes up).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Built, ROOT, buildRuntime, removeBuild, runCli } from './runtime/helpers';
+import { Built, ROOT, buildRuntime, removeBuild } from './runtime/helpers';
+import { Item, runCorpus } from './conformanceCompare';
 
-interface Err { type: string; message: string }
-interface Item { id: string; category: string; code: string; stdout: string; error: Err | null }
-interface Got { id: string; stdout?: string; error?: Err | null }
+export { same } from './conformanceCompare';
 
 const CORPUS = path.resolve(ROOT, '../shared/conformance/public.jsonl');
 const FLOOR_FILE = path.join(ROOT, 'test/conformance.floor.json');
-
-// ---- the comparison of shared/hooks/conformance.py ----
-const LENIENT = new Set(['math-float32-sum-exact', 'math-float32-transcendentals-exact', 'math-float32-matmul-exact',
-  'autograd-manual-gradient-descent', 'optim-sgd-momentum', 'optim-adam-steps']);
-// PyTorch 1.13 vs 2.x: either behaviour is accepted for these
-const ALT_MESSAGES: Record<string, [string, string | RegExp]> = {
-  'math-matmul-2d-1d-error': ['RuntimeError', 'size mismatch, got input (2), mat (2x3), vec (4)'],
-  'errors-item-multi-element': ['RuntimeError', /^a Tensor with \d+ elements cannot be converted to Scalar$/],
-};
-const ZERO_GRAD_IDS = ['optim-sgd-one-step', 'optim-optimizer-zero-grad-default', 'nn-module-zero-grad'];
-const NUM = /-?\d+\.\d+(?:e[+-]?\d+)?|-?\d+e[+-]?\d+/g;
-
-function numericClose(a: string, b: string): boolean {
-  const ta = a.split(NUM), tb = b.split(NUM);
-  if (ta.length !== tb.length || ta.some((t, i) => t !== tb[i])) return false;
-  const na = a.match(NUM) ?? [], nb = b.match(NUM) ?? [];
-  if (na.length !== nb.length) return false;
-  return na.every((x, i) => {
-    const fx = Number(x), fy = Number(nb[i]);
-    return Math.abs(fx - fy) <= 3e-7 * Math.max(1, Math.abs(fx), Math.abs(fy));
-  });
-}
-
-export function same(exp: Item, got: Got | undefined): boolean {
-  if (!got) return false;
-  const gs = got.stdout ?? null;
-  let outOk = gs === exp.stdout;
-  if (!outOk && LENIENT.has(exp.id)) outOk = numericClose(exp.stdout, gs ?? '');
-  if (!outOk && exp.stdout.replaceAll('ReshapeAliasBackward0', 'ViewBackward0') === gs) outOk = true;
-  if (!outOk && ZERO_GRAD_IDS.includes(exp.id)) {
-    // PyTorch 2.x zero_grad() sets grads to None: the zero-tensor line prints as None there
-    const lines = exp.stdout.split('\n');
-    lines.forEach((line, k) => {
-      if (/^tensor\(\[+[0., \][]+\]+\)$/.test(line)) {
-        const alt = [...lines.slice(0, k), 'None', ...lines.slice(k + 1)].join('\n');
-        outOk ||= alt === gs;
-      }
-    });
-  }
-  const ee = exp.error, ge = got.error ?? null;
-  let errOk: boolean;
-  if (ee === null || ge === null) {
-    errOk = ee === null && ge === null;
-  } else {
-    errOk = ee.type === ge.type && ee.message === ge.message;
-    if (!errOk && exp.id in ALT_MESSAGES) {
-      const [t, m] = ALT_MESSAGES[exp.id];
-      const msg = ge.message ?? '';
-      errOk = ge.type === t && (typeof m === 'string' ? m === msg : m.test(msg));
-    }
-  }
-  return outOk && errOk;
-}
 
 let built: Built;
 beforeAll(() => { built = buildRuntime(); });
@@ -75,28 +21,9 @@ afterAll(() => removeBuild(built));
 it('the public conformance corpus passes at least the recorded floor', async () => {
   expect(fs.existsSync(CORPUS), `corpus not found at ${CORPUS} (a copy of shared/ must sit beside the repository)`).toBe(true);
   const items = fs.readFileSync(CORPUS, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Item);
-  const input = items.map((i) => JSON.stringify({ id: i.id, code: i.code })).join('\n') + '\n';
-  const r = await runCli(built, ['run', '--batch'], { input, timeoutMs: 170_000 });
-  const got = new Map<string, Got>();
-  for (const line of r.stdout.split('\n')) {
-    try {
-      const o = JSON.parse(line) as Got;
-      got.set(o.id, o);
-    } catch { /* not a result line */ }
-  }
-  const byCat = new Map<string, [number, number]>();
-  const fails: string[] = [];
-  for (const i of items) {
-    const c = byCat.get(i.category) ?? [0, 0];
-    c[1]++;
-    if (same(i, got.get(i.id))) c[0]++;
-    else fails.push(i.id);
-    byCat.set(i.category, c);
-  }
-  const ok = items.length - fails.length;
-  const cats = [...byCat.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([c, [a, b]]) => `${c}:${a}/${b}`).join(' ');
+  const r = await runCorpus(built, items, { timeoutMs: 170_000 });
   const floor = (JSON.parse(fs.readFileSync(FLOOR_FILE, 'utf8')) as { public: number }).public;
-  console.log(`conformance: ${ok}/${items.length} identical to PyTorch (${((100 * ok) / items.length).toFixed(1)}%; floor ${floor}) in ${(r.ms / 1000).toFixed(1)} s\n${cats}\nfailing: ${fails.join(' ')}`);
-  expect(got.size, `the batch gave ${got.size} results for ${items.length} programs; stderr: ${r.stderr.slice(-500)}`).toBe(items.length);
-  expect(ok).toBeGreaterThanOrEqual(floor);
+  console.log(`conformance: ${r.ok}/${items.length} identical to PyTorch (${((100 * r.ok) / items.length).toFixed(1)}%; floor ${floor}) in ${(r.ms / 1000).toFixed(1)} s\n${r.report}\nfailing: ${r.fails.join(' ')}`);
+  expect(r.got.size, `the batch gave ${r.got.size} results for ${items.length} programs; stderr: ${r.stderr.slice(-500)}`).toBe(items.length);
+  expect(r.ok).toBeGreaterThanOrEqual(floor);
 }, 200_000);

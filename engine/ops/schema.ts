@@ -29,6 +29,8 @@ export interface Schema {
   text: string;
   /** number of positional params */
   nPositional: number;
+  /** bind()'s per-schema plan, made on first use */
+  plan?: BindPlan;
 }
 
 const TYPE_ALIASES: Record<string, ParamType> = {
@@ -201,6 +203,8 @@ function typeLabel(p: Param): string {
   }
 }
 
+const NUMPY_KWARGS: Record<string, string> = { axis: 'dim', keepdims: 'keepdim' };
+
 /**
  * Bind positional `args` and `kwargs` to the schema. Returns the bound values by name, or a
  * BindFailure describing why this overload does not match.
@@ -208,29 +212,27 @@ function typeLabel(p: Param): string {
 export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string, unknown> | null, isMethod: boolean): Bound | BindFailure {
   const out: Bound = {};
   const ps = s.params;
-  const positional = ps.filter((p) => !p.kwOnly);
+  const plan = s.plan ?? (s.plan = bindPlan(s));
   // a method whose schema puts self later (where(condition, self, other), polygamma(n, self)): self comes first
-  const selfAt = positional.findIndex((p) => p.name === 'self');
-  if (isMethod && selfAt > 0) positional.unshift(...positional.splice(selfAt, 1));
+  const positional = isMethod ? plan.methodPositional : plan.positional;
   let ai = 0;
   let pi = 0;
-  const given = new Set<string>();
-  const fname = `${s.name}()`;
+  // a parameter is given once out holds it (bound values are never undefined)
+  const fname = () => `${s.name}()`;
   // int[] varargs: the only positional parameter (besides self) is an int list and ints are given
-  const firstFree = positional[isMethod || positional[0]?.name === 'self' ? 1 : 0];
-  const restPositional = positional.length - (isMethod || positional[0]?.name === 'self' ? 1 : 0);
+  const firstFree = isMethod ? plan.methodFirstFree : plan.firstFree;
+  const restPositional = isMethod ? plan.methodRestPositional : plan.restPositional;
   for (; ai < args.length; ai++, pi++) {
     const p = positional[pi];
     const x = args[ai];
     if (!p) {
-      return new BindFailure(`${fname} takes ${positional.length - (isMethod ? 1 : 0)} positional argument${positional.length - (isMethod ? 1 : 0) === 1 ? '' : 's'} but ${args.length - (isMethod ? 1 : 0)} were given`);
+      return new BindFailure(`${fname()} takes ${positional.length - (isMethod ? 1 : 0)} positional argument${positional.length - (isMethod ? 1 : 0) === 1 ? '' : 's'} but ${args.length - (isMethod ? 1 : 0)} were given`);
     }
     if (p.varargs || (p === firstFree && p.type === 'int[]' && restPositional === 1 && asInt(x) !== undefined && typeof x !== 'boolean' && (args.length - ai > 1 || p.fixedLen === null))) {
       const rest = args.slice(ai);
       const v = convert(p, rest);
-      if (v instanceof BindFailure) return new BindFailure(`${fname}: argument '${p.name}' ${v.message}`);
+      if (v instanceof BindFailure) return new BindFailure(`${fname()}: argument '${p.name}' ${v.message}`);
       out[p.name] = v;
-      given.add(p.name);
       ai = args.length;
       pi++;
       break;
@@ -238,30 +240,61 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
     const v = convert(p, x);
     if (v instanceof BindFailure) {
       const label = p.name === 'self' && !isMethod ? 'input' : p.name;
-      return new BindFailure(`${fname}: argument '${label}' (position ${ai + 1}) ${v.message}`);
+      return new BindFailure(`${fname()}: argument '${label}' (position ${ai + 1}) ${v.message}`);
     }
     out[p.name] = v;
-    given.add(p.name);
   }
   if (kwargs) {
     for (const key of Object.keys(kwargs)) {
-      const name = key === 'input' && !isMethod && ps.some((q) => q.name === 'self') && !ps.some((q) => q.name === 'input') ? 'self' : key;
-      const p = ps.find((q) => q.name === name);
-      if (!p || (p.name === 'self' && isMethod)) return new BindFailure(`${fname} got an unexpected keyword argument '${key}'`);
-      if (given.has(name)) return new BindFailure(`${fname} got multiple values for argument '${key}'`);
+      let name = key === 'input' && !isMethod && plan.hasSelf && !plan.hasInput ? 'self' : key;
+      // python_arg_parser's numpy spellings: axis= for dim=, keepdims= for keepdim=
+      if (NUMPY_KWARGS[key] && !plan.byName.has(key)) name = NUMPY_KWARGS[key];
+      const p = plan.byName.get(name);
+      if (!p || (p.name === 'self' && isMethod)) return new BindFailure(`${fname()} got an unexpected keyword argument '${key}'`);
+      if (out[name] !== undefined) return new BindFailure(`${fname()} got multiple values for argument '${key}'`);
       const v = convert(p, kwargs[key]);
-      if (v instanceof BindFailure) return new BindFailure(`${fname}: argument '${key}' ${v.message}`);
+      if (v instanceof BindFailure) return new BindFailure(`${fname()}: argument '${key}' ${v.message}`);
       out[name] = v;
-      given.add(name);
     }
   }
-  for (const p of ps) {
-    if (given.has(p.name)) continue;
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i];
+    if (out[p.name] !== undefined) continue;
     if (p.hasDefault) out[p.name] = cloneDefault(p.default);
     else if (p.optional) out[p.name] = null;
-    else return new BindFailure(`${fname} missing 1 required positional arguments: "${p.name === 'self' ? 'input' : p.name}"`);
+    else return new BindFailure(`${fname()} missing 1 required positional arguments: "${p.name === 'self' ? 'input' : p.name}"`);
   }
   return out;
+}
+
+/** What bind() needs from a schema besides its params, worked out once per schema (dispatch is hot). */
+export interface BindPlan {
+  positional: Param[];
+  /** positional order for a method call: self first */
+  methodPositional: Param[];
+  firstFree: Param | undefined;
+  restPositional: number;
+  methodFirstFree: Param | undefined;
+  methodRestPositional: number;
+  byName: Map<string, Param>;
+  hasSelf: boolean;
+  hasInput: boolean;
+}
+
+function bindPlan(s: Schema): BindPlan {
+  const positional = s.params.filter((p) => !p.kwOnly);
+  const selfAt = positional.findIndex((p) => p.name === 'self');
+  const methodPositional = positional.slice();
+  if (selfAt > 0) methodPositional.unshift(...methodPositional.splice(selfAt, 1));
+  const skip = positional[0]?.name === 'self' ? 1 : 0;
+  return {
+    positional, methodPositional,
+    firstFree: positional[skip], restPositional: positional.length - skip,
+    methodFirstFree: methodPositional[1], methodRestPositional: methodPositional.length - 1,
+    byName: new Map(s.params.map((p) => [p.name, p])),
+    hasSelf: s.params.some((q) => q.name === 'self'),
+    hasInput: s.params.some((q) => q.name === 'input'),
+  };
 }
 
 function cloneDefault(d: unknown): unknown {

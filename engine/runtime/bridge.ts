@@ -20,6 +20,8 @@ import { Storage, Tensor } from '../tensor';
 import { resetWarnOnce, setWarningHandler, warn, WarningCategory } from '../warnings';
 import { allOps, dispatch } from '../ops/registry';
 import { resultTypeOf, wrapScalar } from '../ops/util';
+import { setSiteProvider } from '../autograd';
+import { siteReader } from '../graph';
 
 void _torch; // importing engine/index builds the op registry
 
@@ -49,18 +51,36 @@ function box(r: unknown): unknown {
 /** A float for Python: JS -0 would arrive as the int 0, so it travels as a string float() reads. */
 const floatOut = (v: number): number | string => (Object.is(v, -0) ? '-0.0' : v);
 
+/** Engine tensors whose Python object _bridge.py already remembers as the base of a view. */
+const knownBases = new WeakSet<Tensor>();
+
 /**
- * The callable Python uses for op `name`: (hasKwargs, ...args[, kwargs]). Python kwargs arrive as the
- * trailing plain object (Pyodide's convention), flagged by the first argument so no positional object
- * is mistaken for them. A result that is the first argument comes back as SELF (keeps Python identity);
- * a view of the first argument as ['view', r], so Python remembers the base's object (`v._base is x`).
+ * An op result for Python. A result that is the first argument comes back as SELF (keeps Python
+ * identity); the first view of a base made by the first argument as ['view', r], so Python remembers
+ * the base's object once (`v._base is x`); other tensors as they are (no boxing on the fast path).
  */
-function opFn(name: string, isMethod: boolean) {
-  return (hasKw: number, ...args: unknown[]): unknown => {
-    const kwargs = hasKw ? (args.pop() as Record<string, unknown>) : null;
-    const r = dispatch(name, args, kwargs, isMethod);
-    if (r instanceof Tensor) return r === args[0] ? SELF : r.base !== null && r.base === args[0] ? ['view', r] : r;
-    return box(r);
+function result(r: unknown, first: unknown): unknown {
+  if (r instanceof Tensor) {
+    if (r === first) return SELF;
+    const b = r.base;
+    if (b !== null && b === first && !knownBases.has(b)) { knownBases.add(b); return ['view', r]; }
+    return r;
+  }
+  return box(r);
+}
+
+/**
+ * The callables Python uses for op `name`. Positional calls pass the arguments only (each argument
+ * crossing into JS has a cost, so no flag); keyword calls use the second callable, which Python calls
+ * with **kwargs, arriving as the trailing plain object (Pyodide's convention).
+ */
+function opPos(name: string, isMethod: boolean) {
+  return (...args: unknown[]): unknown => result(dispatch(name, args, null, isMethod), args[0]);
+}
+function opKw(name: string, isMethod: boolean) {
+  return (...args: unknown[]): unknown => {
+    const kwargs = args.pop() as Record<string, unknown>;
+    return result(dispatch(name, args, kwargs, isMethod), args[0]);
   };
 }
 
@@ -249,11 +269,12 @@ function makeApi() {
     sampleTensor: () => new Tensor(new Storage(new Float32Array(0)), [0], [1], 0, dtypes.float32),
     /** [name, aliases, function?, method?, ns, doc] per op, for generating torch.* and Tensor methods */
     opList: () => allOps().map((o) => [o.def.name, o.def.aliases ?? [], o.function, o.method, o.def.ns ?? 'torch', o.def.doc]),
-    opFn,
+    opPos, opKw,
     getitem: (self: Tensor, codes: string, ...vals: unknown[]) => {
-      const r = dispatch('__getitem__', [self, decodeIndex(codes, vals)], null, true);
-      return r === self ? SELF : r instanceof Tensor && r.base !== null && r.base === self ? ['view', r] : box(r);
+      return result(dispatch('__getitem__', [self, decodeIndex(codes, vals)], null, true), self);
     },
+    /** x[i] for an int i (the common case: no index encoding) */
+    getitemInt: (self: Tensor, i: number) => result(dispatch('__getitem__', [self, [i]], null, true), self),
     setitem: (self: Tensor, value: unknown, codes: string, ...vals: unknown[]) => {
       dispatch('__setitem__', [self, decodeIndex(codes, vals), value ?? null], null, true);
     },
@@ -295,6 +316,8 @@ function makeApi() {
     defaultGenerator: () => defaultGenerator,
     manualSeed: (s: number | bigint) => manualSeed(s),
     getState, setState,
+    // graph panel: torch/_sites.py tells the engine the user's line as each autograd node is recorded
+    setSiteProvider: (fn: PyCallable) => setSiteProvider(siteReader(fn)),
     // warnings: Python installs its warnings.warn forwarder once
     setWarnHandler: (fn: PyCallable) => {
       pyWarn?.destroy?.();

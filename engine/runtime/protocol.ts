@@ -4,6 +4,8 @@
 // Interrupts do not travel as messages (the worker is busy while user code runs): the caller writes
 // 2 into a shared Int32Array that Pyodide polls (KeyboardInterrupt) and instrumented JS loops check.
 
+import type { GraphSnapshot } from '../graph';
+
 export type Language = 'python' | 'javascript' | 'typescript';
 export type Stream = 'stdout' | 'stderr';
 export type DeviceName = 'cpu' | 'webgpu';
@@ -55,6 +57,13 @@ export interface RunParams {
   language: Language;
   /** run in a fresh namespace with reset torch state (it then becomes the session namespace) */
   fresh: boolean;
+  /** run as a notebook cell (IPython semantics: last value displayed, display(), Jupyter tracebacks) */
+  cell?: CellParams;
+}
+
+export interface CellParams {
+  /** the cell's execution count: Out[n], _n, and `Cell In [n]` in tracebacks */
+  executionCount: number;
 }
 
 export interface RunError {
@@ -66,6 +75,8 @@ export interface RunError {
   traceback: string;
   /** line in the user's file (firstLine-based) where it was raised, when known */
   line: number | null;
+  /** cell runs: Jupyter's `traceback` list (IPython's plain-text structured traceback) */
+  tracebackLines?: string[];
 }
 
 export interface RunOutcome {
@@ -125,6 +136,60 @@ export interface InspectDoneParams {
   result: InspectResult;
 }
 
+export interface GraphParams {
+  requestId: number;
+  /** a name or attribute chain; null: the session's last loss-like tensor */
+  expr: string | null;
+  /** saved tensors as nodes of their own */
+  savedNodes?: boolean;
+  maxNodes?: number;
+}
+
+/** a tensor with a grad_fn that the session's globals name (the graph panel's picker) */
+export interface GraphTarget {
+  expr: string;
+  gradFn: string;
+  shape: number[];
+  dtype: string;
+  /** the grad_fn's sequence number: larger is more recent */
+  seq: number;
+}
+
+export type GraphResult =
+  | { kind: 'graph'; expr: string; snapshot: GraphSnapshot; targets: GraphTarget[] }
+  | { kind: 'notFound'; expr: string | null; reason: string; targets: GraphTarget[] };
+
+export interface GraphDoneParams {
+  requestId: number;
+  result: GraphResult;
+}
+
+/** a tensor shown by a notebook cell (its value or display()), for the rich output view */
+export interface TensorView {
+  shape: number[];
+  dtype: string;
+  device: string;
+  requiresGrad: boolean;
+  gradFn: string | null;
+  isParameter: boolean;
+  numel: number;
+  /** 2-D floating tensors up to a size limit: the values row-major, with their finite min/max */
+  heatmap?: { rows: number; cols: number; values: (number | null)[]; min: number | null; max: number | null };
+}
+
+/** a notebook cell's output besides stdout/stderr, in order with them */
+export interface DisplayParams {
+  runId: number;
+  /** 'result': the cell's last value (execute_result, Out[n]); 'display': display(obj) (display_data) */
+  kind: 'result' | 'display';
+  executionCount: number | null;
+  /** mime type → text (binary formats base64, application/json a JSON value) */
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  /** the value was a tensor */
+  tensor?: TensorView;
+}
+
 export interface FatalParams {
   message: string;
 }
@@ -133,11 +198,15 @@ export interface FatalParams {
 export const InitRequest = new Message<InitParams>('init');
 export const RunRequest = new Message<RunParams>('run');
 export const InspectRequest = new Message<InspectParams>('inspect');
+export const GraphRequest = new Message<GraphParams>('graph');
 
 // ---- worker → caller ----
 export const ReadyNotification = new Message<ReadyParams>('ready');
 export const OutputNotification = new Message<OutputParams>('output');
 export const RunDoneNotification = new Message<RunOutcome>('run/done');
 export const InspectDoneNotification = new Message<InspectDoneParams>('inspect/done');
+/** a notebook cell displayed a value (its result or display()) */
+export const DisplayNotification = new Message<DisplayParams>('display');
+export const GraphDoneNotification = new Message<GraphDoneParams>('graph/done');
 /** the interpreter can no longer be used (Pyodide fatal error, failed load): the caller must restart */
 export const FatalNotification = new Message<FatalParams>('fatal');

@@ -7,6 +7,8 @@ import {
   DeviceName, Envelope, FatalNotification, InitRequest, InspectDoneNotification, InspectRequest, InspectResult, Language,
   OutputNotification, OutputParams, ReadyNotification, ReadyParams, RunDoneNotification, RunError, RunOutcome, RunRequest,
 } from './protocol';
+import { GraphDoneNotification, GraphRequest, GraphResult } from './protocol';
+import { CellParams, DisplayNotification, DisplayParams } from './protocol';
 
 export interface SessionOptions {
   /** the built worker script; default: worker.js beside this bundle (dist/worker.js) */
@@ -37,6 +39,8 @@ export interface RunRequestArgs {
    * error is TimeoutError
    */
   timeoutMs?: number;
+  /** run as a notebook cell: the last value and display() outputs come through onDidDisplay */
+  cell?: CellParams;
 }
 
 export interface RunResult {
@@ -51,6 +55,8 @@ export interface RunResult {
   interrupted: boolean;
   /** the run hit its timeoutMs */
   timedOut: boolean;
+  /** cell runs: what the cell displayed (its value, display() calls), in order */
+  displays?: DisplayParams[];
 }
 
 export interface Disposable { dispose(): void }
@@ -69,6 +75,7 @@ interface PendingRun {
   runId: number;
   stdout: string[];
   stderr: string[];
+  displays: DisplayParams[];
   interrupted: boolean;
   timedOut: boolean;
   timeoutS: number;
@@ -92,9 +99,13 @@ export class Session {
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private inspects = new Map<number, (r: InspectResult) => void>();
+  private graphs = new Map<number, (r: GraphResult) => void>();
   private readonly _onDidWrite = new Emitter<OutputParams>();
   private readonly _onDidCrash = new Emitter<{ message: string }>();
   private readonly _onDidHang = new Emitter<{ runId: number }>();
+  private readonly _onDidDisplay = new Emitter<DisplayParams>();
+  /** a notebook cell displayed a value (in order with onDidWrite's writes) */
+  readonly onDidDisplay = this._onDidDisplay.event;
   /** every write to stdout/stderr of a run, as it happens */
   readonly onDidWrite = this._onDidWrite.event;
   /** the worker died or its interpreter can no longer run (the next run restarts it) */
@@ -165,9 +176,19 @@ export class Session {
       case OutputNotification.is(msg):
         this.output(msg.params);
         break;
+      case DisplayNotification.is(msg):
+        if (this.current && this.current.runId === msg.params.runId) this.current.displays.push(msg.params);
+        this._onDidDisplay.fire(msg.params);
+        break;
       case RunDoneNotification.is(msg):
         if (this.current && this.current.runId === msg.params.runId) this.finish(msg.params);
         break;
+      case GraphDoneNotification.is(msg): {
+        const cb = this.graphs.get(msg.params.requestId);
+        this.graphs.delete(msg.params.requestId);
+        cb?.(msg.params.result);
+        break;
+      }
       case InspectDoneNotification.is(msg): {
         const cb = this.inspects.get(msg.params.requestId);
         this.inspects.delete(msg.params.requestId);
@@ -196,6 +217,7 @@ export class Session {
     run.resolve({
       error, exitCode: run.timedOut ? 1 : o.exitCode, stdout: run.stdout.join(''), stderr: run.stderr.join(''),
       durationMs: o.durationMs, truncated: o.truncated, interrupted: run.interrupted, timedOut: run.timedOut,
+      displays: run.displays,
     });
   }
 
@@ -214,6 +236,7 @@ export class Session {
       this.finish({ runId: this.current.runId, error: { type, message, traceback: `${type}: ${message}\n`, line: null }, exitCode: 1, durationMs: 0, truncated: false });
     }
     for (const [id, cb] of this.inspects) { this.inspects.delete(id); cb({ kind: 'notFound', expr: '', reason: message }); }
+    for (const [id, cb] of this.graphs) { this.graphs.delete(id); cb({ kind: 'notFound', expr: null, reason: message, targets: [] }); }
   }
 
   /** Run code (queued behind earlier runs). Never rejects for errors in the user's code: see result.error. */
@@ -237,13 +260,13 @@ export class Session {
     Atomics.store(this.interruptBuffer, 0, 0);
     return new Promise<RunResult>((resolve) => {
       const run: PendingRun = {
-        runId, stdout: [], stderr: [], interrupted: false, timedOut: false, timers: [], hangTimer: null, resolve,
+        runId, stdout: [], stderr: [], displays: [], interrupted: false, timedOut: false, timers: [], hangTimer: null, resolve,
         timeoutS: (req.timeoutMs ?? 0) / 1000,
       };
       this.current = run;
       this.worker!.postMessage(RunRequest.with({
         runId, code: req.code, file: req.file ?? '<stdin>', firstLine: req.firstLine ?? 1,
-        language: req.language ?? 'python', fresh: req.fresh ?? false,
+        language: req.language ?? 'python', fresh: req.fresh ?? false, cell: req.cell,
       }));
       if (req.timeoutMs) {
         // timers run before pending worker messages in Node's loop: after a stall of this thread the run
@@ -298,6 +321,21 @@ export class Session {
     return new Promise<InspectResult>((resolve) => {
       this.inspects.set(requestId, resolve);
       this.worker!.postMessage(InspectRequest.with({ requestId, expr }));
+    });
+  }
+
+  /**
+   * The autograd graph behind a name or attribute chain (null: the session's last loss-like tensor),
+   * with the session's tensors that have a grad_fn (engine/runtime/graphQuery.ts). Runs no user code;
+   * answers at once with notFound while a run is in progress.
+   */
+  async graph(expr: string | null, opts: { savedNodes?: boolean; maxNodes?: number } = {}): Promise<GraphResult> {
+    if (this.current) return { kind: 'notFound', expr, reason: 'busy: code is running', targets: [] };
+    if (this.state !== 'ready' || !this.worker) return { kind: 'notFound', expr, reason: 'the session is not running', targets: [] };
+    const requestId = this.nextId++;
+    return new Promise<GraphResult>((resolve) => {
+      this.graphs.set(requestId, resolve);
+      this.worker!.postMessage(GraphRequest.with({ requestId, expr, ...opts }));
     });
   }
 

@@ -8,10 +8,14 @@ import { formatTensor } from '../format';
 import { resetWarnOnce } from '../warnings';
 import { installTorch, resetTorchState } from './bridge';
 import { JsRunner } from './jsrun';
+import { GraphEnv, graphQuery, jsGraphEnv, pythonGraphEnv } from './graphQuery';
 import { RUNNER_MODULE, RUNNER_PY, findPythonDir, loadPythonFiles } from './pyfiles';
+import { displayEmitter, installCellModules, runCell } from './cellRunner';
+import { DisplayNotification } from './protocol';
 import {
   Envelope, FatalNotification, InitParams, InitRequest, InspectDoneNotification, InspectRequest, InspectResult,
   OutputNotification, ReadyNotification, RunDoneNotification, RunError, RunParams, RunRequest, Stream, TensorInfo,
+  GraphDoneNotification, GraphRequest, GraphResult,
 } from './protocol';
 
 const port = parentPort!;
@@ -64,18 +68,24 @@ async function loadPython(): Promise<PyodideAPI> {
   p.setStdout(writer('stdout'));
   p.setStderr(writer('stderr'));
   p.setStdin({ stdin: () => null });
-  p.registerJsModule('_gradscope_runtime', { is_engine_tensor: (x: unknown) => x instanceof Tensor });
+  p.registerJsModule('_gradscope_runtime', {
+    is_engine_tensor: (x: unknown) => x instanceof Tensor,
+    // notebook cells: a displayed value, in order with the stdout/stderr writes
+    emit_display: displayEmitter((d) => post(DisplayNotification.with(d)), () => runId),
+  });
   const dir = init.pythonDir ?? findPythonDir();
   if (!dir) throw new Error('cannot find the Python sources of torch (engine/python or dist/python)');
   installTorch(p, loadPythonFiles(dir));
   p.FS.mkdirTree('/gradscope/runtime');
   p.FS.writeFile(`/gradscope/runtime/${RUNNER_MODULE}.py`, RUNNER_PY);
+  installCellModules(p, '/gradscope/runtime');
   p.runPython(`import sys\nsys.path.insert(0, '/gradscope/runtime')`);
   runner = p.pyimport(RUNNER_MODULE) as unknown as PyRunner;
   const t0 = performance.now();
   try {
     p.runPython('import torch');
     torchImportMs = performance.now() - t0;
+    p.runPython('import torch._sites'); // the graph panel's node sites (engine/graph.ts)
   } catch (e) {
     write('stderr', `[gradscope] import torch failed at startup:\n${(e as Error).message}\n`);
   }
@@ -95,6 +105,7 @@ const isFatal = (e: unknown) => !!(e && typeof e === 'object' && ((e as { pyodid
 async function runPython(p: RunParams): Promise<{ error: RunError | null; exitCode: number }> {
   const pyo = await ensurePython();
   if (p.fresh) { resetWarnOnce(); resetTorchState(pyo); }
+  if (p.cell) return runCell(pyo, p.code, p.file, p.cell.executionCount, p.fresh);
   const r = runner!.run(p.code, p.file, p.firstLine, p.fresh);
   return { error: r.error ? { ...r.error, line: r.error.line ?? null } : null, exitCode: r.exit_code };
 }
@@ -216,7 +227,24 @@ async function handle(msg: unknown): Promise<void> {
       post(InspectDoneNotification.with({ requestId: msg.params.requestId, result }));
       break;
     }
+    case GraphRequest.is(msg): {
+      let result: GraphResult;
+      try {
+        result = graphQuery(msg.params, graphEnv());
+      } catch (e) {
+        result = { kind: 'notFound', expr: msg.params.expr, reason: `graph failed: ${e instanceof Error ? e.message : String(e)}`, targets: [] };
+      }
+      post(GraphDoneNotification.with({ requestId: msg.params.requestId, result }));
+      break;
+    }
   }
+}
+
+/** The graph panel's view of the session: the last run's language (graphQuery.ts). */
+function graphEnv(): GraphEnv {
+  if (lastLanguage === 'js' || !py || !runner || fatal) return jsGraphEnv(jsRunner.globals);
+  const p = py, r = runner;
+  return pythonGraphEnv(() => p.runPython('from torch._sites import tensor_names as _gs_names\n_gs_names()'), (e) => r.inspect_value(e));
 }
 
 let chain = Promise.resolve();

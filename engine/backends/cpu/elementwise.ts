@@ -1,4 +1,6 @@
-// CPU elementwise kernels: contiguous fast paths, broadcasting/strided views through offset tables.
+// CPU elementwise kernels: contiguous fast paths, broadcasting/strided views walked row by row (no
+// offset tables), and tight loops for the canonical kernels ADD/SUB/MUL/DIV (passed by identity) so
+// the common arithmetic does not pay a function call per element.
 import { DType, StorageArray, castValue } from '../../dtype';
 import { broadcastStrides, contiguousStrides, numel } from '../../shape';
 import { Storage, Tensor } from '../../tensor';
@@ -11,14 +13,15 @@ export function broadcastOffsets(t: Tensor, shape: readonly number[]): Int32Arra
   return view.offsets();
 }
 
-/** Values of `t` read as `compute` dtype would hold them (PyTorch casts operands to the common dtype first). */
-function reader(t: Tensor, compute: DType): (v: number) => number {
-  if (t.dtype === compute) return (v) => v;
+type Read = ((v: number) => number) | null;
+
+/** Values of `t` read as `compute` dtype would hold them (PyTorch casts operands to the common dtype first); null = as stored. */
+function reader(t: Tensor, compute: DType): Read {
+  if (t.dtype === compute) return null;
   // opmath: half types compute in float32
-  const target = compute.name === 'float16' || compute.name === 'bfloat16' ? null : compute;
-  if (!target) return (v) => v;
-  if (target.category === 'float' && target.name === 'float64') return (v) => v;
-  return (v) => castValue(target, v);
+  if (compute.name === 'float16' || compute.name === 'bfloat16') return null;
+  if (compute.name === 'float64') return null;
+  return (v) => castValue(compute, v);
 }
 
 export function newTensor(shape: readonly number[], dtype: DType): Tensor {
@@ -31,21 +34,120 @@ function finish(out: StorageArray, dtype: DType): void {
   for (let i = 0; i < out.length; i++) out[i] = castValue(dtype, out[i]);
 }
 
+// ---- canonical kernels ------------------------------------------------------------------------------
+
+/** x + y: pass this function itself (not a copy) to binaryMap for its tight loop. */
+export const ADD = (x: number, y: number): number => x + y;
+export const SUB = (x: number, y: number): number => x - y;
+export const MUL = (x: number, y: number): number => x * y;
+export const DIV = (x: number, y: number): number => x / y;
+
+type Bin = (x: number, y: number) => number;
+type Arr = StorageArray;
+
+/** od[o + j] = f(ad[ia + j*sa], bd[ib + j*sb]) for j < len, values as stored. */
+function binaryRow(f: Bin, od: Arr, o: number, ad: Arr, ia: number, sa: number, bd: Arr, ib: number, sb: number, len: number): void {
+  if (sa === 1 && sb === 1) {
+    if (f === ADD) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j] + bd[ib + j];
+    else if (f === MUL) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j] * bd[ib + j];
+    else if (f === SUB) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j] - bd[ib + j];
+    else if (f === DIV) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j] / bd[ib + j];
+    else for (let j = 0; j < len; j++) od[o + j] = f(ad[ia + j], bd[ib + j]);
+  } else if (sb === 0) {
+    const y = bd[ib];
+    if (f === ADD) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j * sa] + y;
+    else if (f === MUL) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j * sa] * y;
+    else if (f === SUB) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j * sa] - y;
+    else if (f === DIV) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j * sa] / y;
+    else for (let j = 0; j < len; j++) od[o + j] = f(ad[ia + j * sa], y);
+  } else if (sa === 0) {
+    const x = ad[ia];
+    if (f === ADD) for (let j = 0; j < len; j++) od[o + j] = x + bd[ib + j * sb];
+    else if (f === MUL) for (let j = 0; j < len; j++) od[o + j] = x * bd[ib + j * sb];
+    else if (f === SUB) for (let j = 0; j < len; j++) od[o + j] = x - bd[ib + j * sb];
+    else if (f === DIV) for (let j = 0; j < len; j++) od[o + j] = x / bd[ib + j * sb];
+    else for (let j = 0; j < len; j++) od[o + j] = f(x, bd[ib + j * sb]);
+  } else {
+    for (let j = 0; j < len; j++) od[o + j] = f(ad[ia + j * sa], bd[ib + j * sb]);
+  }
+}
+
+// ---- strided iteration ------------------------------------------------------------------------------
+
+/**
+ * Walk `shape` in row-major order, the last (coalesced) dim as rows: row(o, offs, len) gets the output
+ * index of the row start and each operand's physical offset there; operands advance by `strides[k]`.
+ */
+function forEachRow(shape: readonly number[], offsets: number[], strides: number[][], row: (o: number, offs: number[], len: number) => void): void {
+  // coalesce dims that are contiguous with their neighbour for every operand (size-1 dims vanish)
+  const sh: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = sh.length - 1;
+    if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
+      sh[last] *= shape[d];
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
+    } else {
+      sh.push(shape[d]);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
+    }
+  }
+  const nd = sh.length;
+  if (nd === 0) { row(0, offsets.slice(), 1); return; }
+  const len = sh[nd - 1];
+  let rows = 1;
+  for (let d = 0; d < nd - 1; d++) rows *= sh[d];
+  const idx = new Array<number>(nd).fill(0);
+  const offs = offsets.slice();
+  for (let r = 0, o = 0; r < rows; r++, o += len) {
+    row(o, offs, len);
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]++;
+      for (let k = 0; k < offs.length; k++) offs[k] += st[k][d];
+      if (idx[d] < sh[d]) break;
+      for (let k = 0; k < offs.length; k++) offs[k] -= st[k][d] * sh[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** t's strides viewed (broadcast) as `shape`: 0 on broadcast dims. */
+function stridesAs(t: Tensor, shape: readonly number[]): number[] {
+  if (t.shape.length === shape.length && t.shape.every((s, i) => s === shape[i])) return t.strides;
+  return broadcastStrides(t.shape, t.strides, shape);
+}
+
+// ---- maps -------------------------------------------------------------------------------------------
+
 /** out[i] = f(x[i]) with x read in `compute` dtype; result stored as `outDtype`. */
 export function unaryMap(x: Tensor, compute: DType, outDtype: DType, f: (v: number) => number): Tensor {
   const out = newTensor(x.shape, outDtype);
   const od = out.storage.data;
   const xd = x.storage.data;
   const rd = reader(x, compute);
+  const n = od.length;
   if (x.isContiguous) {
     const o = x.offset;
-    for (let i = 0; i < od.length; i++) od[i] = f(rd(xd[o + i]));
-  } else {
-    const offs = x.offsets();
-    for (let i = 0; i < od.length; i++) od[i] = f(rd(xd[offs[i]]));
+    if (rd) for (let i = 0; i < n; i++) od[i] = f(rd(xd[o + i]));
+    else for (let i = 0; i < n; i++) od[i] = f(xd[o + i]);
+  } else if (n > 0) {
+    const sx = lastStride(x.shape, x.strides);
+    forEachRow(x.shape, [x.offset], [x.strides], (o, offs, len) => rowUnary(f, rd, od, o, xd, offs[0], sx, len));
   }
   finish(od, outDtype);
   return out;
+}
+
+/** The stride of the innermost non-size-1 dim (the coalesced row's stride). */
+function lastStride(shape: readonly number[], strides: readonly number[]): number {
+  for (let d = shape.length - 1; d >= 0; d--) if (shape[d] !== 1) return strides[d];
+  return 1;
+}
+
+function rowUnary(f: (v: number) => number, rd: Read, od: Arr, o: number, xd: Arr, ix: number, sx: number, len: number): void {
+  if (rd) for (let j = 0; j < len; j++) od[o + j] = f(rd(xd[ix + j * sx]));
+  else for (let j = 0; j < len; j++) od[o + j] = f(xd[ix + j * sx]);
 }
 
 /** out = f(a, b) broadcast, operands read in `compute` dtype; result stored as `outDtype`. */
@@ -55,19 +157,21 @@ export function binaryMap(a: Tensor, b: Tensor, shape: readonly number[], comput
   const ad = a.storage.data, bd = b.storage.data;
   const ra = reader(a, compute), rb = reader(b, compute);
   const n = od.length;
-  const sameA = a.isContiguous && a.numel() === n, sameB = b.isContiguous && b.numel() === n;
-  if (sameA && sameB) {
+  if (n === 0) { finish(od, outDtype); return out; }
+  const na = a.numel(), nb = b.numel();
+  const sameA = na === n && a.isContiguous, sameB = nb === n && b.isContiguous;
+  if (!ra && !rb && (sameA || na === 1) && (sameB || nb === 1)) {
+    binaryRow(f, od, 0, ad, a.offset, sameA ? 1 : 0, bd, b.offset, sameB ? 1 : 0, n);
+  } else if (sameA && sameB) {
     const ao = a.offset, bo = b.offset;
-    for (let i = 0; i < n; i++) od[i] = f(ra(ad[ao + i]), rb(bd[bo + i]));
-  } else if (sameA && b.numel() === 1) {
-    const ao = a.offset, y = rb(bd[b.offset]);
-    for (let i = 0; i < n; i++) od[i] = f(ra(ad[ao + i]), y);
-  } else if (sameB && a.numel() === 1) {
-    const bo = b.offset, x = ra(ad[a.offset]);
-    for (let i = 0; i < n; i++) od[i] = f(x, rb(bd[bo + i]));
+    for (let i = 0; i < n; i++) od[i] = f(ra ? ra(ad[ao + i]) : ad[ao + i], rb ? rb(bd[bo + i]) : bd[bo + i]);
   } else {
-    const oa = broadcastOffsets(a, shape), ob = broadcastOffsets(b, shape);
-    for (let i = 0; i < n; i++) od[i] = f(ra(ad[oa[i]]), rb(bd[ob[i]]));
+    const sa = stridesAs(a, shape), sb = stridesAs(b, shape);
+    // the coalesced row strides of each operand
+    let lsa = 1, lsb = 1;
+    for (let d = shape.length - 1; d >= 0; d--) if (shape[d] !== 1) { lsa = sa[d]; lsb = sb[d]; break; }
+    const g: Bin = ra || rb ? (x, y) => f(ra ? ra(x) : x, rb ? rb(y) : y) : f;
+    forEachRow(shape, [a.offset, b.offset], [sa, sb], (o, offs, len) => binaryRow(g, od, o, ad, offs[0], lsa, bd, offs[1], lsb, len));
   }
   finish(od, outDtype);
   return out;
@@ -77,13 +181,23 @@ export function binaryMap(a: Tensor, b: Tensor, shape: readonly number[], comput
 export function copyInto(dst: Tensor, src: Tensor): void {
   const dd = dst.storage.data, sd = src.storage.data;
   const n = dst.numel();
-  const offD = dst.offsets();
-  const offS = broadcastOffsets(src, dst.shape);
+  if (n === 0) return;
   const conv = dst.dtype.needsConvert || (dst.dtype !== src.dtype && dst.dtype.category !== 'float');
-  for (let i = 0; i < n; i++) {
-    const v = sd[offS[i]];
-    dd[offD[i]] = conv ? castValue(dst.dtype, v) : v;
+  // same-shape contiguous copy between different storages: typed-array set (it rounds to float32 like a store)
+  if (!conv && dst.storage !== src.storage && src.numel() === n && dst.isContiguous && src.isContiguous) {
+    dd.set(sd.subarray(src.offset, src.offset + n), dst.offset);
+    return;
   }
+  const ss = stridesAs(src, dst.shape);
+  const lsd = lastStride(dst.shape, dst.strides);
+  let lss = 1;
+  for (let d = dst.shape.length - 1; d >= 0; d--) if (dst.shape[d] !== 1) { lss = ss[d]; break; }
+  const dt = dst.dtype;
+  forEachRow(dst.shape, [dst.offset, src.offset], [dst.strides, ss], (_o, offs, len) => {
+    const id = offs[0], is = offs[1];
+    if (conv) for (let j = 0; j < len; j++) dd[id + j * lsd] = castValue(dt, sd[is + j * lss]);
+    else for (let j = 0; j < len; j++) dd[id + j * lsd] = sd[is + j * lss];
+  });
 }
 
 /** Apply f to every element of the view `dst` in place: dst[i] = f(dst[i], i). */

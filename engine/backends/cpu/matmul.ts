@@ -5,6 +5,7 @@
 // Small bmm/baddbmm (< 400 multiply-adds per batch item) use ATen's own naive loop instead.
 // Results are JS numbers rounded per operation to the dtype (float32: Math.fround).
 import { DType } from '../../dtype';
+import { WASM_GEMM_MIN_MACS, sgemmWasm } from './wasm/gemm';
 
 /** A strided matrix inside a flat array: element (i, j) is data[off + i * s0 + j * s1]. */
 export interface Mat {
@@ -50,6 +51,8 @@ export function gemm(
   // B(l, j) of op(B): element (l, j) of B, or (j, l) when B is transposed
   const bs0 = tb ? ldb : 1, bs1 = tb ? 1 : ldb;
   const f32 = r === fr;
+  // float32 with alpha 1: the WebAssembly SIMD kernel (same per-element order, bit-exact)
+  if (f32 && alpha === 1 && m * n * k >= WASM_GEMM_MIN_MACS && sgemmWasm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc)) return;
   if (!ta) {
     // C(:, j) = beta*C(:, j), then C(:, j) += (alpha*B(l, j)) * A(:, l) for each l
     for (let j = 0; j < n; j++) {

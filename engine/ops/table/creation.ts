@@ -6,7 +6,7 @@ import { PyFloat, isScalar, scalarKind, scalarValue } from '../../scalar';
 import { Tensor } from '../../tensor';
 import { warn } from '../../warnings';
 import { defineOps } from '../spec';
-import { castTensor, contiguous, fullTensor, newTensor } from '../util';
+import { call, castTensor, contiguous, fullTensor, newTensor } from '../util';
 
 type Nested = unknown;
 
@@ -116,6 +116,22 @@ export default defineOps([
       { args: [[[1, 2], [3]]] },
       { args: [[1, 2]], kwargs: { requires_grad: true } },
       { args: [[]] },
+    ],
+  },
+  {
+    name: 'as_tensor', variants: ['function'],
+    sig: 'as_tensor(Any data, *, ScalarType? dtype=None, Device? device=None)',
+    doc: 'Converts data to a tensor, sharing it when it already is a tensor of that dtype (a tensor of another dtype is converted with to(), keeping its graph); lists and scalars as torch.tensor.',
+    impl: (a) => {
+      const data = a.data as unknown;
+      if (data instanceof Tensor) return a.dtype === null || a.dtype === data.dtype ? data : call('to', data, a.dtype);
+      return tensorFromData(data, a.dtype, false);
+    },
+    samples: [
+      { args: [[1, 2, 3]] },
+      { args: [[[{ f: 1.5 }, 2], [3, -4]]], kwargs: { dtype: { dtype: 'float64' } } },
+      { args: [{ t: [2, 3], grad: true }], kwargs: { dtype: { dtype: 'float64' } } },
+      { args: [{ t: [3], dtype: 'int64' }] },
     ],
   },
   {

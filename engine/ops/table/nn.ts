@@ -10,5 +10,6 @@ import pad from './nnPad';
 import norm from './nnNorm';
 import conv from './nnConv';
 import pool from './nnPool';
+import gated from './nnGated';
 
-export default defineOps([...activation, ...activationGrad, ...softmax, ...layers, ...pad, ...norm, ...conv, ...pool]);
+export default defineOps([...activation, ...activationGrad, ...softmax, ...layers, ...pad, ...norm, ...conv, ...pool, ...gated]);

@@ -24,6 +24,8 @@ interface Act {
   sig: string;
   /** the in-place builtin (F.elu_, torch.selu_, ...) with its ATen signature */
   inplaceSig?: string;
+  /** the in-place builtin is torch._C._nn only (F has no silu_, mish_, ...) */
+  inplaceInternal?: boolean;
   doc: string;
   kernel: string;
   support?: Support;
@@ -58,7 +60,8 @@ function defs(spec: Act): OpDef[] {
   }];
   if (spec.inplaceSig) {
     out.push({
-      name: `${spec.name}_`, ns: spec.ns, variants: ['function'], sig: spec.inplaceSig, doc: `In-place ${spec.name}.`,
+      name: `${spec.name}_`, ns: spec.inplaceInternal ? 'internal' : spec.ns, variants: ['function'], sig: spec.inplaceSig,
+      doc: `In-place ${spec.name}.`, samples: spec.inplaceInternal ? undefined : spec.samples.slice(0, 1),
       impl: (a) => run(a, true),
     });
   }
@@ -137,14 +140,14 @@ const ACTS: Act[] = [
     samples: [{ args: [S([2, 3])] }, { args: [F64([5])], kwargs: { approximate: 'tanh' } }],
   },
   {
-    name: 'silu', ns: 'nn.functional', sig: 'silu(Tensor self, bool inplace=False)', inplaceSig: 'silu_(Tensor self)',
+    name: 'silu', ns: 'nn.functional', sig: 'silu(Tensor self, bool inplace=False)', inplaceSig: 'silu_(Tensor self)', inplaceInternal: true,
     doc: 'x × sigmoid(x) (swish).', kernel: 'silu_cpu', node: 'SiluBackward0',
     f: (m) => (x) => m.r(x / m.r(1 + m.exp(-x))),
     grad: (g, self) => (isGradEnabled() ? mul(mul(g, call('sigmoid', self)), call('add', mul(self, call('rsub', call('sigmoid', self), 1)), 1)) : call('silu_backward', g, self)),
     samples: [{ args: [S([2, 3])] }, { args: [F64([4])] }],
   },
   {
-    name: 'mish', ns: 'nn.functional', sig: 'mish(Tensor self, bool inplace=False)', inplaceSig: 'mish_(Tensor self)',
+    name: 'mish', ns: 'nn.functional', sig: 'mish(Tensor self, bool inplace=False)', inplaceSig: 'mish_(Tensor self)', inplaceInternal: true,
     doc: 'x × tanh(softplus(x)).', kernel: 'mish_cpu', support: { ...FLOAT_ONLY, bfloat16: false }, node: 'MishBackward0',
     f: (m) => (x) => m.r(x * m.tanh(m.log1p(m.exp(x)))),
     grad: (g, self) => {
@@ -175,14 +178,14 @@ const ACTS: Act[] = [
     samples: [{ args: [{ t: [2, 3], grad: true, values: [-1, 0.5, 3, 6.5, 7, 2] }], noGradcheck: true }, { args: [{ t: [3], dtype: 'int64' }] }],
   },
   {
-    name: 'hardsigmoid', ns: 'nn.functional', sig: 'hardsigmoid(Tensor self, bool inplace=False)', inplaceSig: 'hardsigmoid_(Tensor self)',
+    name: 'hardsigmoid', ns: 'nn.functional', sig: 'hardsigmoid(Tensor self, bool inplace=False)', inplaceSig: 'hardsigmoid_(Tensor self)', inplaceInternal: true,
     doc: 'min(max(x + 3, 0), 6) / 6.', kernel: 'hardsigmoid_cpu', node: 'HardsigmoidBackward0',
     f: (m) => (x) => m.r(clampF(0, 6)(m.r(x + 3)) / 6),
     grad: g1('hardsigmoid_backward'),
     samples: [{ args: [{ t: [2, 3], grad: true, values: [-4, -1.5, 0.25, 2, 3.5, -2.5] }], noGradcheck: true }, { args: [F64([4])], noGradcheck: true }],
   },
   {
-    name: 'hardswish', ns: 'nn.functional', sig: 'hardswish(Tensor self, bool inplace=False)', inplaceSig: 'hardswish_(Tensor self)',
+    name: 'hardswish', ns: 'nn.functional', sig: 'hardswish(Tensor self, bool inplace=False)', inplaceSig: 'hardswish_(Tensor self)', inplaceInternal: true,
     doc: 'x × min(max(x + 3, 0), 6) / 6.', kernel: 'hardswish_cpu', node: 'HardswishBackward0',
     f: (m) => (x) => m.r(m.r(x * clampF(0, 6)(m.r(x + 3))) / 6),
     grad: g1('hardswish_backward'),
@@ -230,7 +233,8 @@ const ACTS: Act[] = [
       const th = c(a.threshold), v = c(a.value);
       return (x) => (x <= th ? v : x);
     },
-    grad: (g, self, out, a, isResult) => call('threshold_backward', g, isResult ? out : self, a.threshold),
+    // threshold_'s ThresholdBackward1 reads the original self (saved before the write), not the result
+    grad: (g, self, _o, a) => call('threshold_backward', g, self, a.threshold),
     samples: [{ args: [S([2, 3]), { f: 0.1 }, { f: 20.0 }], noGradcheck: true }, { args: [{ t: [4], dtype: 'int64' }, 0, 5] }],
   },
 ];

@@ -284,7 +284,7 @@ export default defineOps([
       noGrad(() => { call('clamp_min_', n1, a.eps); call('clamp_min_', n2, a.eps); });
       return call('sum', call('mul', call('div', x1, n1), call('div', x2, n2)), a.dim);
     },
-    samples: [{ args: [T([2, 3]), T([2, 3])] }, { args: [T([3, 2]), T([1, 2])], kwargs: { dim: 0 } }],
+    samples: [{ args: [T([2, 3]), T([2, 3])] }, { args: [T([3, 2]), T([3, 2])], kwargs: { dim: 0 } }],
   },
   {
     name: 'pairwise_distance', variants: ['function'], sig: 'pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False)',

@@ -142,7 +142,7 @@ const maxDef = (name: string, withIdx: boolean, ns: 'torch' | 'nn.functional'): 
   sig: `${name}(Tensor self, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[2] dilation=1, bool ceil_mode=False)`,
   doc: 'Max over kH×kW windows of (N, C, H, W) input' + (withIdx ? ', with the flat index of each max.' : '.'),
   impl: (a) => { const r = maxPool2d(a.self, a.kernel_size, a.stride, a.padding, a.dilation, a.ceil_mode); return withIdx ? r : r[0]; },
-  samples: withIdx ? undefined : maxSamples,
+  samples: maxSamples,
 });
 
 export default defineOps([

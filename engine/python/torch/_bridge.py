@@ -202,24 +202,33 @@ OPS = _op_list()                          # (name, aliases, function?, method?, 
 _DOCS = {n: op[5] for op in OPS for n in (op[0], *op[1])}
 
 
+def op_callables(name, is_method):
+    """(positional, keyword) engine callables of op `name`: fn(*args) and fkw(*args, **kwargs)."""
+    return _gs.opPos(name, is_method), _gs.opKw(name, is_method)
+
+
 def method(name):
     """Tensor.<name> for op `name`."""
-    fn = _gs.opFn(name, True)
+    fn, fkw = op_callables(name, True)
 
     def m(self, *args, **kwargs):
         try:
             if kwargs:
-                r = fn(1, self._t, *[arg(a) for a in args], **kwargs_of(kwargs))
+                r = fkw(self._t, *[arg(a) for a in args], **kwargs_of(kwargs))
             elif not args:
-                r = fn(0, self._t)
+                r = fn(self._t)
             elif len(args) == 1:
                 a = args[0]
-                r = fn(0, self._t, a._t if isinstance(a, _TensorBase) else arg(a))
+                r = fn(self._t, a._t if isinstance(a, _TensorBase) else arg(a))
             else:
-                r = fn(0, self._t, *[arg(a) for a in args])
+                r = fn(self._t, *[arg(a) for a in args])
         except JsException as e:
             raise error(e) from None
-        return wrap(r) if type(r) is _TT else ret(r, self)
+        if type(r) is _TT:
+            o = _new(Tensor)
+            o._t = r
+            return o
+        return ret(r, self)
     m.__name__ = name
     m.__qualname__ = 'Tensor.' + name
     m.__doc__ = _DOCS.get(name)
@@ -228,19 +237,26 @@ def method(name):
 
 def function(name, public_name=None, module='torch'):
     """torch.<name> (or another namespace's function) for op `name`."""
-    fn = _gs.opFn(name, False)
+    fn, fkw = op_callables(name, False)
 
     def f(*args, **kwargs):
         try:
-            if not kwargs:
-                r = fn(0, *[arg(a) for a in args])
-            else:
-                r = fn(1, *[arg(a) for a in args], **kwargs_of(kwargs))
+            if kwargs:
+                r = fkw(*[arg(a) for a in args], **kwargs_of(kwargs))
                 if type(r) is _TT:
                     return _kw_result(r, kwargs)
+            elif len(args) == 1:
+                a = args[0]
+                r = fn(a._t if isinstance(a, _TensorBase) else arg(a))
+            else:
+                r = fn(*[arg(a) for a in args])
         except JsException as e:
             raise error(e) from None
-        return wrap(r) if type(r) is _TT else ret(r, args[0] if args else None)
+        if type(r) is _TT:
+            o = _new(Tensor)
+            o._t = r
+            return o
+        return ret(r, args[0] if args else None)
     f.__name__ = f.__qualname__ = public_name or name
     f.__module__ = module
     f.__doc__ = _DOCS.get(name)

@@ -5,7 +5,7 @@ import _gradscope as _gs
 from pyodide.ffi import JsException, to_js
 
 from . import _bridge
-from ._bridge import _TT, _TensorBase, arg, error, is_type_error, ret, wrap, wrap_number
+from ._bridge import _TT, _TensorBase, _new, arg, error, is_type_error, ret, wrap, wrap_number
 
 _HAVE = {n for name, aliases, *_ in _bridge.OPS for n in (name, *aliases)}
 
@@ -13,25 +13,30 @@ _HAVE = {n for name, aliases, *_ in _bridge.OPS for n in (name, *aliases)}
 def _binary(op, reflected=False):
     """self <op> other via Tensor method `op`; a TypeError from argument parsing means NotImplemented
     (PyTorch's TypeError_to_NotImplemented_)."""
-    fn = _gs.opFn(op, True)
+    fn = _gs.opPos(op, True)
+    T = _bridge.Tensor                     # set by torch._tensor before install() runs
 
     def f(self, other):
         try:
-            r = fn(0, self._t, other._t if isinstance(other, _TensorBase) else arg(other))
+            r = fn(self._t, other._t if isinstance(other, _TensorBase) else arg(other))
         except JsException as e:
             if is_type_error(e):
                 return NotImplemented
             raise error(e) from None
-        return wrap(r) if type(r) is _TT else ret(r, self)
+        if type(r) is _TT:
+            o = _new(T)
+            o._t = r
+            return o
+        return ret(r, self)
     return f
 
 
 def _unary(op):
-    fn = _gs.opFn(op, True)
+    fn = _gs.opPos(op, True)
 
     def f(self):
         try:
-            r = fn(0, self._t)
+            r = fn(self._t)
         except JsException as e:
             raise error(e) from None
         return wrap(r) if type(r) is _TT else ret(r, self)
@@ -40,7 +45,7 @@ def _unary(op):
 
 def _swapped(op):
     """other <op> self where PyTorch calls torch.<op>(other, self): a Python number becomes a wrapped number."""
-    fn = _gs.opFn(op, False)
+    fn = _gs.opPos(op, False)
 
     def f(self, other):
         if isinstance(other, _TensorBase):
@@ -50,7 +55,7 @@ def _swapped(op):
         else:
             return NotImplemented
         try:
-            r = fn(0, o, self._t)
+            r = fn(o, self._t)
         except JsException as e:
             if is_type_error(e):
                 return NotImplemented
@@ -83,7 +88,7 @@ _SWAPPED = {'__rfloordiv__': 'floor_divide', '__rmod__': 'remainder', '__rlshift
 def _rsub(self, other):
     """1 - x: torch.rsub(x, 1) (RsubBackward1 for a number)"""
     try:
-        r = _RSUB(0, self._t, arg(other))
+        r = _RSUB(self._t, arg(other))
     except JsException as e:
         if is_type_error(e):
             return NotImplemented
@@ -106,11 +111,12 @@ def _rpow(self, other):
     return torch.tensor(other, dtype=torch.result_type(other, self)) ** self
 
 
-_RSUB = _gs.opFn('rsub', False) if 'rsub' in _HAVE else None
+_RSUB = _gs.opPos('rsub', False) if 'rsub' in _HAVE else None
 
 # ---- indexing -------------------------------------------------------------------------------------
 
 _getitem = _gs.getitem
+_getitem_int = _gs.getitemInt
 _setitem = _gs.setitem
 
 
@@ -160,7 +166,7 @@ def encode_index(idx):
 def _get(self, idx):
     try:
         if type(idx) is int:
-            r = _getitem(self._t, 'i', idx)
+            r = _getitem_int(self._t, idx)
         else:
             codes, vals = encode_index(idx)
             r = _getitem(self._t, codes, *vals)

@@ -86,8 +86,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 def glu(input, dim=-1):
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    a, b = input.chunk(2, dim)
-    return a * b.sigmoid()
+    return _OPS['glu'](input, dim)
 
 
 # ---- dropout -------------------------------------------------------------------------------------

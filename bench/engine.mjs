@@ -1,0 +1,70 @@
+// Engine workloads (TypeScript API, in this process): matmul in every layout, elementwise, sum,
+// softmax, tiny-op overhead with and without autograd, and the MLP train step.
+import { best } from './lib.mjs';
+
+export const MATMUL_SIZES = [128, 256, 512, 1024];
+export const LAYOUTS = ['A·B', 'Aᵀ·B', 'A·Bᵀ'];
+
+/** The operands of a layout as views: Aᵀ·B multiplies a transposed view, no copy. */
+function layoutOperands(torch, n, layout) {
+  const a = torch.rand(n, n), b = torch.rand(n, n);
+  if (layout === 'Aᵀ·B') return [a.t(), b];
+  if (layout === 'A·Bᵀ') return [a, b.t()];
+  return [a, b];
+}
+
+export function matmulGflops(torch, n, layout, opts = {}) {
+  const [a, b] = layoutOperands(torch, n, layout);
+  const ms = best(() => torch.mm(a, b), { reps: n >= 1024 ? 3 : 7, inner: n <= 128 ? 20 : 1, ...opts });
+  return (2 * n ** 3) / (ms * 1e6);
+}
+
+/** GB/s counting bytes read + written once. */
+export function elementwise(torch, op, n) {
+  const x = torch.rand(n), y = torch.rand(n);
+  const f = op === 'add' ? () => torch.add(x, y) : () => torch.exp(x);
+  const bytes = (op === 'add' ? 3 : 2) * 4 * n;
+  const ms = best(f, { reps: 9, inner: n <= 1 << 20 ? 10 : 1 });
+  return bytes / (ms * 1e6);
+}
+
+export function sumGBs(torch, n) {
+  const x = torch.rand(n);
+  const ms = best(() => torch.sum(x), { reps: 7 });
+  return (4 * n) / (ms * 1e6);
+}
+
+export function softmaxMs(torch, n) {
+  const x = torch.rand(n, n);
+  return best(() => torch.softmax(x, 1), { reps: 9, inner: 2 });
+}
+
+/** µs per 2×2 add; with autograd one operand requires grad (a graph node per op). */
+export function tinyOpUs(torch, withGrad) {
+  const a = torch.rand(2, 2), b = torch.rand(2, 2);
+  if (withGrad) a.requires_grad_(true);
+  const N = 20000;
+  const ms = best(() => { for (let i = 0; i < N; i++) torch.add(a, b); }, { reps: 7, warmup: 2 });
+  return (ms * 1000) / N;
+}
+
+/** The PERF.md MLP: batch 64, 784→256→10, ReLU, cross-entropy, backward, SGD (lr 0.01). Steps/s. */
+export function mlpStepsPerSec(engine) {
+  const { torch, dispatch } = engine;
+  const F = (name, ...args) => dispatch(name, args, null);
+  torch.manual_seed(0);
+  const w1 = torch.randn(256, 784).mul(0.05).requires_grad_(true);
+  const b1 = torch.zeros(256).requires_grad_(true);
+  const w2 = torch.randn(10, 256).mul(0.05).requires_grad_(true);
+  const b2 = torch.zeros(10).requires_grad_(true);
+  const params = [w1, b1, w2, b2];
+  const x = torch.randn(64, 784), y = torch.randint(0, 10, [64]);
+  const step = () => {
+    const h = F('linear', x, w1, b1).relu();
+    const loss = F('cross_entropy', F('linear', h, w2, b2), y);
+    loss.backward();
+    torch.no_grad(() => { for (const p of params) { p.sub_(p.grad.mul(0.01)); p.grad = null; } });
+  };
+  const ms = best(step, { reps: 15, inner: 3, warmup: 3 });
+  return 1000 / ms;
+}
