@@ -23,6 +23,18 @@ for (const op of allOps()) {
   }
 }
 
+// torch.nn.functional for TypeScript callers: the op table's 'nn.functional' ops (F.linear, F.mse_loss, ...)
+const functional: Record<string, (...args: any[]) => any> = {};
+for (const op of allOps()) {
+  if (!op.function || op.def.ns !== 'nn.functional') continue;
+  for (const name of [op.def.name, ...(op.def.aliases ?? [])]) {
+    functional[name] = (...args: unknown[]) => {
+      const [pos, kw] = splitKwargs(args);
+      return dispatch(name, pos, kw);
+    };
+  }
+}
+
 export const torch = {
   ...fns,
   ...dtypes,
@@ -47,4 +59,5 @@ export const torch = {
   set_printoptions: setPrintOptions,
   get_printoptions: getPrintOptions,
   autograd: autogradApi,
+  nn: { functional },
 } as Record<string, any>;

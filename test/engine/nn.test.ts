@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../../engine/index';
+import { torch } from '../../engine/index';
 import { runBackward } from '../../engine/autograd';
 import { DTypeName, dtypes } from '../../engine/dtype';
 import { TorchError } from '../../engine/errors';
@@ -127,4 +127,16 @@ describe('torch.nn.functional vs PyTorch 1.13', () => {
       if (!c.exact) inexactPass.push(c.id);
     });
   }
+});
+
+describe('torch.nn.functional in TypeScript', () => {
+  it('exposes the nn.functional ops with keyword arguments', () => {
+    const c = fx.cases.find((k) => k.id === 'cross_entropy-sum')!;
+    const leaves: Tensor[] = [];
+    const [input, target] = c.args.map((a) => build(a, leaves)) as Tensor[];
+    const out = torch.nn.functional.cross_entropy(input, target, { reduction: 'sum' }) as Tensor;
+    expect(out.gradFn?.name).toBe('NllLossBackward0');
+    compare(out.toFlatArray(), c.expect!.outputs[0].values, true, false, 'cross_entropy');
+    expect(torch.nn.functional.relu6).toBeTypeOf('function');
+  });
 });

@@ -31,7 +31,7 @@ globals().update(_legacy.legacy_classes())
 from . import autograd, return_types, random, cuda, backends, functional, linalg, special, utils
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from .functional import broadcast_shapes
+from .functional import atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, cartesian_prod, meshgrid
 
 inf = _math.inf
 nan = _math.nan
@@ -153,3 +153,4 @@ def _reset_state():
     global _deterministic
     _deterministic = False
     backends._reset()
+    functional._meshgrid_warned[0] = False

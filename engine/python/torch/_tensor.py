@@ -250,6 +250,9 @@ class Tensor(_TensorBase):
         return _nest(vals, tuple(self.shape))
 
     def numpy(self, *, force=False):
+        # NumPy is not in this Python; PyTorch's own check on the tensor comes first (as with NumPy present)
+        if not force and _gs.isGradEnabled() and self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         raise RuntimeError('Numpy is not available')
 
     def __repr__(self, *, tensor_contents=None):

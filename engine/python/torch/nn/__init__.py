@@ -2,7 +2,6 @@
 torch.nn.functional, torch.nn.init and torch.nn.utils."""
 from .parameter import Parameter
 from .modules import *  # noqa: F401,F403
-from .modules import module as _module_mod
 from . import functional, init, utils, modules, parameter  # noqa: F401
 from .modules.module import register_module_forward_hook, register_module_forward_pre_hook  # noqa: F401
 

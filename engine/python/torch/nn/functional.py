@@ -101,6 +101,61 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return torch.dropout_(input, p, training) if inplace else torch.dropout(input, p, training)
 
 
+def _feature_dropout(input, p, training, inplace):
+    """at::feature_dropout: one Bernoulli(1 - p) draw per (sample, channel), scaled by 1/(1 - p)."""
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        noise = torch.zeros((), dtype=input.dtype)
+    else:
+        noise = torch.empty(tuple(input.shape[:2]) + (1,) * (input.dim() - 2), dtype=input.dtype)
+        noise.bernoulli_(1 - p)
+        noise.div_(1 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that dropout1d "
+                           "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, "
+                           "and an optional batch dimension (i.e. 2D or 3D inputs).")
+    batched = input.dim() == 3
+    x = input if batched else input.unsqueeze(0)
+    out = _feature_dropout(x, p, training, inplace)
+    return out if batched else out.squeeze(0)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    d = input.dim()
+    if d not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {d}-D input to dropout2d, which is deprecated and will result in an error "
+                      "in a future release. To retain the behavior and silence this warning, please use dropout instead. "
+                      "Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a "
+                      "channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).")
+    if d == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+                      "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+                      "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.")
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    d = input.dim()
+    if d not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {d}-D input to dropout3d, which is deprecated and will result in an error "
+                      "in a future release. To retain the behavior and silence this warning, please use dropout instead. "
+                      "Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a "
+                      "channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).")
+    batched = d == 5
+    x = input if batched else input.unsqueeze(0)
+    out = _feature_dropout(x, p, training, inplace)
+    return out if batched else out.squeeze(0)
+
+
 # ---- layers --------------------------------------------------------------------------------------
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):

@@ -11,7 +11,8 @@ from functools import wraps
 from .optimizer import Optimizer
 
 __all__ = ['LambdaLR', 'MultiplicativeLR', 'StepLR', 'MultiStepLR', 'ConstantLR', 'LinearLR', 'ExponentialLR',
-           'CosineAnnealingLR', 'ReduceLROnPlateau']
+           'CosineAnnealingLR', 'ReduceLROnPlateau', 'PolynomialLR', 'CyclicLR', 'CosineAnnealingWarmRestarts',
+           'OneCycleLR', 'SequentialLR', 'ChainedScheduler']
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. Please use "
@@ -375,3 +376,7 @@ class ReduceLROnPlateau:
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
+
+
+from ._lr_cyclic import (ChainedScheduler, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR,  # noqa: E402
+                         PolynomialLR, SequentialLR)

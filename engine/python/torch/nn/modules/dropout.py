@@ -2,7 +2,7 @@
 from .. import functional as F
 from .module import Module
 
-__all__ = ['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout']
+__all__ = ['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d']
 
 
 class _DropoutNd(Module):
@@ -36,7 +36,3 @@ class Dropout3d(_DropoutNd):
     def forward(self, input):
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
-
-class AlphaDropout(_DropoutNd):
-    def forward(self, input):
-        return F.alpha_dropout(input, self.p, self.training)
