@@ -14,6 +14,7 @@ export const Commands = {
   interrupt: 'gradscope.interrupt',
   restartSession: 'gradscope.restartSession',
   selectDevice: 'gradscope.selectDevice',
+  showGraph: 'gradscope.showGraph',
 } as const;
 
 async function editorFor(uri?: vscode.Uri): Promise<vscode.TextEditor | undefined> {

@@ -2,8 +2,10 @@
 import * as vscode from 'vscode';
 import { CellCodeLensProvider } from './codelens';
 import { registerCommands } from './commands';
+import { GraphPanel, registerGraphCommands } from './graphPanel';
 import { InlineHints } from './hints';
 import { TensorHoverProvider } from './hover';
+import { NotebookKernel } from './notebook';
 import { Runner } from './runner';
 import { SessionManager } from './sessions';
 import { StatusBar } from './statusBar';
@@ -18,8 +20,10 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     sessions, hints, runner, lenses,
     new StatusBar(sessions),
+    new NotebookKernel(sessions),
     ...registerCommands(sessions, runner, hints),
-    vscode.languages.registerHoverProvider(LANGS.map((language) => ({ language })), new TensorHoverProvider(sessions)),
+    ...registerGraphCommands({ extensionUri: context.extensionUri, sessions, log: (m) => runner.output.appendLine(m) }),
+    vscode.languages.registerHoverProvider(LANGS.map((language) => ({ language })), new TensorHoverProvider(sessions, GraphPanel.followHover)),
     vscode.languages.registerCodeLensProvider({ language: 'python' }, lenses),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('gradscope.inlineHints') && !vscode.workspace.getConfiguration('gradscope').get('inlineHints', true)) hints.clear();

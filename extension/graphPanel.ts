@@ -10,6 +10,7 @@ import type { GraphSnapshot } from '../engine/graph';
 import {
   Busy, Highlight, Ready, Refresh, RevealNode, SaveExport, SelectTarget, ShowEmpty, ShowGraph, WebviewError, toWire,
 } from '../webview/protocol';
+import { Commands } from './commands';
 import { nodesAtLine, sourceOf } from './graphLinks';
 import { SessionEntry, SessionManager } from './sessions';
 
@@ -69,7 +70,6 @@ export class GraphPanel implements vscode.Disposable {
   }
 
   private constructor(private readonly panel: vscode.WebviewPanel, private readonly deps: GraphPanelDeps) {
-    panel.iconPath = new vscode.ThemeIcon('type-hierarchy');
     panel.webview.html = this.html();
     this.disposables.push(
       panel,
@@ -90,6 +90,12 @@ export class GraphPanel implements vscode.Disposable {
   private onSession(e: SessionEntry | undefined): void {
     if (!e) return;
     if (e.state === 'running') { void this.post(Busy.with({ busy: true })); return; }
+    if (e === this.entry && (e.state === 'loading' || e.state === 'crashed')) {
+      // a restart: the graph shown belongs to a session that is gone
+      this.snapshot = null;
+      void this.post(ShowEmpty.with({ reason: e.state === 'crashed' ? 'The session stopped.' : EMPTY_HINT, targets: [] }));
+      return;
+    }
     if (e.state === 'idle' && e.hasRun && (this.entry === e || !this.entry?.hasRun)) {
       this.entry = e;
       void this.post(Busy.with({ busy: false }));
@@ -239,3 +245,17 @@ export class GraphPanel implements vscode.Disposable {
 }
 
 export const makeNonce = (): string => randomBytes(18).toString('base64').replace(/[+/=]/g, '');
+
+const EXPR = /^[A-Za-z_]\w*(\.\w+)*$/;
+
+/** "Gradscope: Show Autograd Graph": (expr?, uri?) from the hover link; no arguments: the last loss. */
+export function registerGraphCommands(deps: GraphPanelDeps): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(Commands.showGraph, (expr?: unknown, uri?: unknown) => {
+      if (expr instanceof vscode.Uri) { uri = expr; expr = undefined; }
+      const u = typeof uri === 'string' ? vscode.Uri.parse(uri) : uri instanceof vscode.Uri ? uri : undefined;
+      GraphPanel.show(deps, typeof expr === 'string' && EXPR.test(expr) ? expr : null, u);
+    }),
+    new vscode.Disposable(() => GraphPanel.disposeCurrent()),
+  ];
+}

@@ -2,10 +2,11 @@
 // session without running user code. Silent before the first run.
 import * as vscode from 'vscode';
 import { exprAt, hoverMarkdown } from './format';
-import { SessionManager } from './sessions';
+import { SessionEntry, SessionManager } from './sessions';
 
 export class TensorHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly sessions: SessionManager) {}
+  /** onGradTensor: a tensor with a grad_fn was hovered (the graph panel follows it) */
+  constructor(private readonly sessions: SessionManager, private readonly onGradTensor?: (entry: SessionEntry, expr: string) => void) {}
 
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
     const entry = this.sessions.existing(doc.uri);
@@ -18,6 +19,13 @@ export class TensorHoverProvider implements vscode.HoverProvider {
     if (!md) return undefined;
     const m = new vscode.MarkdownString(md);
     m.isTrusted = false;
+    if (result.kind === 'tensor' && result.tensor.gradFn) {
+      // a link to the autograd graph panel: the only command this hover may run
+      const args = encodeURIComponent(JSON.stringify([hit.expr, doc.uri.toString()]));
+      m.appendMarkdown(`\n\n[Show autograd graph](command:gradscope.showGraph?${args} "Gradscope: Show Autograd Graph")`);
+      m.isTrusted = { enabledCommands: ['gradscope.showGraph'] };
+      this.onGradTensor?.(entry, hit.expr);
+    }
     return new vscode.Hover(m, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
   }
 }

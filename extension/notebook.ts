@@ -76,9 +76,10 @@ class CellOutputWriter {
     this.then(() => this.exec.appendOutput(output));
   }
 
+  /** Everything appended (an append to an execution a restart ended is dropped). */
   async done(): Promise<void> {
     this.flush();
-    await this.chain;
+    await this.chain.then(undefined, () => undefined);
   }
 }
 

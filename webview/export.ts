@@ -8,8 +8,8 @@ const DOT_FILL: Record<ViewNode['kind'], string> = {
 
 const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\l')}"`;
 
-/** Graphviz DOT of the view: nodes as torchviz draws them, expanded modules as clusters. */
-export function toDot(view: ViewGraph, name = 'autograd'): string {
+/** Graphviz DOT of the view: nodes as torchviz draws them, expanded modules as clusters, edge gradients as labels. */
+export function toDot(view: ViewGraph, name = 'autograd', opts: { edgeGrads?: boolean } = {}): string {
   const out: string[] = [`digraph ${q(name)} {`];
   out.push('  graph [rankdir=TB, ranksep=0.3, nodesep=0.25];');
   out.push('  node [style=filled, shape=box, align=left, fontsize=10, height=0.2, fontname=monospace];');
@@ -41,7 +41,7 @@ export function toDot(view: ViewGraph, name = 'autograd'): string {
   };
   emit(null, '  ');
   for (const e of view.edges) {
-    const attrs = e.grad ? ` [label=${q(e.grad.numel <= 4 && !e.grad.preview.includes('\n') ? e.grad.preview : `|g| ${e.grad.norm.toPrecision(3)}`)}, fontsize=8]` : '';
+    const attrs = e.grad && (opts.edgeGrads ?? true) ? ` [label=${q(e.grad.numel <= 4 && !e.grad.preview.includes('\n') ? e.grad.preview : `|g| ${e.grad.norm.toPrecision(3)}`)}, fontsize=8]` : '';
     out.push(`  ${q(e.from)} -> ${q(e.to)}${attrs};`);
   }
   out.push('}');

@@ -1,7 +1,9 @@
 // Pure: the graph to draw (graphModel.ts) → positioned nodes, edges and module frames. Small graphs
 // go through ELK's layered algorithm (elkjs, the Eclipse Layout Kernel, bundled: it runs in the
-// webview's own thread); big ones through layered.ts, which lays out 2,000 nodes well under a second
-// where ELK takes several. Both are top-down Sugiyama layouts: inputs above, the output at the bottom.
+// webview's own thread), expanded module calls as nested compound nodes; big ones through layered.ts,
+// which lays out 2,000 nodes well under a second where ELK takes several (its frames are the boxes
+// around their nodes and may overlap other nodes). Both are top-down Sugiyama layouts: inputs above,
+// the output at the bottom.
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { ViewGraph } from './graphModel';
@@ -64,31 +66,58 @@ const ELK_OPTIONS: Record<string, string> = {
   'elk.padding': '[top=16,left=16,bottom=16,right=16]',
 };
 
+/** ELK with expanded module calls as compound nodes (their frames), edges routed across them. */
 export async function layoutElk(view: ViewGraph): Promise<Layout> {
   const t0 = now();
   elk ??= new ELK();
   const ids = new Set(view.nodes.map((n) => n.id));
-  const graph: ElkNode = {
-    id: 'root',
-    layoutOptions: ELK_OPTIONS,
-    children: view.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
-    edges: view.edges.filter((e) => ids.has(e.from) && ids.has(e.to) && e.from !== e.to)
-      .map((e): ElkExtendedEdge => ({ id: e.id, sources: [e.from], targets: [e.to] })),
+  const root: ElkNode = { id: 'root', layoutOptions: { ...ELK_OPTIONS, 'elk.hierarchyHandling': 'INCLUDE_CHILDREN' }, children: [] };
+  const compound = new Map<string, ElkNode>();
+  const groupIds = new Set(view.groups.map((g) => g.id));
+  const holder = (group: string | null): ElkNode => {
+    if (!group || !groupIds.has(group)) return root;
+    let c = compound.get(group);
+    if (!c) {
+      c = { id: `grp:${group}`, children: [], layoutOptions: { 'elk.padding': `[top=${FRAME_PAD + FRAME_HEADER},left=${FRAME_PAD},bottom=${FRAME_PAD},right=${FRAME_PAD}]` } };
+      compound.set(group, c);
+      holder(view.groups.find((g) => g.id === group)!.parent).children!.push(c);
+    }
+    return c;
   };
-  const out = await elk.layout(graph);
-  const nodes = (out.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 }));
+  for (const n of view.nodes) holder(n.group).children!.push({ id: n.id, width: n.width, height: n.height });
+  root.edges = view.edges.filter((e) => ids.has(e.from) && ids.has(e.to) && e.from !== e.to)
+    .map((e): ElkExtendedEdge => ({ id: e.id, sources: [e.from], targets: [e.to] }));
+  const out = await elk.layout(root);
+  const nodes: PlacedNode[] = [];
+  const groups: PlacedGroup[] = [];
+  const origin = new Map<string, { x: number; y: number }>([['root', { x: 0, y: 0 }]]);
+  const walk = (c: ElkNode, ox: number, oy: number, depth: number) => {
+    for (const k of c.children ?? []) {
+      const x = ox + (k.x ?? 0), y = oy + (k.y ?? 0);
+      if (k.id.startsWith('grp:')) {
+        origin.set(k.id, { x, y });
+        groups.push({ id: k.id.slice(4), x, y, width: k.width ?? 0, height: k.height ?? 0, depth });
+        walk(k, x, y, depth + 1);
+      } else nodes.push({ id: k.id, x, y, width: k.width ?? 0, height: k.height ?? 0 });
+    }
+  };
+  walk(out, 0, 0, 0);
   const ends = new Map(view.edges.map((e) => [e.id, e]));
   const edges: PlacedEdge[] = (out.edges ?? []).flatMap((e) => {
     const s = e.sections?.[0];
     const v = ends.get(e.id);
     if (!s || !v) return [];
-    return [{ id: e.id, from: v.from, to: v.to, points: [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => ({ x: p.x, y: p.y })), orthogonal: true }];
+    const o = origin.get(e.container ?? 'root') ?? origin.get('root')!;
+    const points = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => ({ x: p.x + o.x, y: p.y + o.y }));
+    return [{ id: e.id, from: v.from, to: v.to, points, orthogonal: true }];
   });
-  return finish(view, nodes, edges, 'elk', t0);
+  const depthOf = new Map(view.groups.map((g) => [g.id, g.depth]));
+  for (const g of groups) g.depth = depthOf.get(g.id) ?? g.depth;
+  return finish(view, nodes, edges, 'elk', t0, groups);
 }
 
-function finish(view: ViewGraph, nodes: PlacedNode[], edges: PlacedEdge[], engine: Layout['engine'], t0: number): Layout {
-  const groups = frames(view, nodes);
+function finish(view: ViewGraph, nodes: PlacedNode[], edges: PlacedEdge[], engine: Layout['engine'], t0: number, placedGroups?: PlacedGroup[]): Layout {
+  const groups = placedGroups ?? frames(view, nodes);
   // frames may reach above or left of the margin: shift everything into view
   const dx = groups.length ? Math.max(0, 8 - Math.min(...groups.map((f) => f.x))) : 0;
   const dy = groups.length ? Math.max(0, 8 - Math.min(...groups.map((f) => f.y))) : 0;

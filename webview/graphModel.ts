@@ -170,7 +170,8 @@ export function buildView(s: GraphSnapshot, state: ViewState): ViewGraph {
     if (n.kind === 'saved') continue; // built from savedTensors below, when shown
     if (hide(n.id, n.module)) continue;
     rep.set(n.id, n.id);
-    const lines: string[] = [];
+    // a leaf is drawn as its tensor; AccumulateGrad is PyTorch's name for its node
+    const lines: string[] = n.kind === 'leaf' ? ['AccumulateGrad'] : [];
     if (n.shape) lines.push(`${shapeText(n.shape)}${n.kind === 'op' ? '' : ` ${n.dtype ?? ''}`}`.trimEnd());
     const g = n.gradPreview;
     const gl = g ? gradLines(g) : null;

@@ -12,11 +12,11 @@ export function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<s
   return e;
 }
 
-/** Diverging blue–white–red for a heatmap cell (v / scale in [-1, 1]); NaN/Inf: the error colour class. */
+/** Diverging purple–white–orange for a heatmap cell (v / scale in [-1, 1]); red stays for NaN/Inf cells. */
 export function heatColor(v: number, scale: number): string {
   const t = Math.max(-1, Math.min(1, scale ? v / scale : 0));
   const mix = (a: number, b: number) => Math.round(a + (b - a) * Math.abs(t));
-  return t >= 0 ? `rgb(${mix(247, 214)},${mix(247, 39)},${mix(247, 40)})` : `rgb(${mix(247, 31)},${mix(247, 119)},${mix(247, 180)})`;
+  return t >= 0 ? `rgb(${mix(247, 179)},${mix(247, 88)},${mix(247, 6)})` : `rgb(${mix(247, 84)},${mix(247, 39)},${mix(247, 136)})`;
 }
 
 /** SVG path data: a smooth vertical curve through the points, or right angles with rounded corners. */
@@ -154,13 +154,21 @@ export class GraphView {
 
   private apply(): void { this.viewport.setAttribute('transform', `translate(${this.tx},${this.ty}) scale(${this.k})`); }
 
-  fit(): void {
+  /** The whole graph in view; with `minScale`, no smaller than that, showing the bottom (the output) first. */
+  fit(minScale = 0): void {
     const r = this.svg.getBoundingClientRect();
     const { width, height } = this.size;
     if (!width || !height || !r.width || !r.height) return;
-    this.k = Math.min(r.width / width, r.height / height, 1.5);
-    this.tx = (r.width - width * this.k) / 2;
-    this.ty = Math.max(0, (r.height - height * this.k) / 2);
+    const k = Math.min(r.width / width, r.height / height, 1.5);
+    this.k = Math.max(k, minScale);
+    if (this.k > k) {
+      const out = this.layout!.nodes.reduce((a, b) => (b.y > a.y ? b : a));
+      this.tx = r.width / 2 - (out.x + out.width / 2) * this.k;
+      this.ty = r.height - (height + 8) * this.k;
+    } else {
+      this.tx = (r.width - width * this.k) / 2;
+      this.ty = Math.max(0, (r.height - height * this.k) / 2);
+    }
     this.apply();
   }
 

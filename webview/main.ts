@@ -17,7 +17,7 @@ const vscode = acquireVsCodeApi();
 const post = (m: Envelope) => vscode.postMessage(m);
 
 interface Saved { collapsed: Record<string, string[]>; showSaved: boolean; showEdgeGrads: boolean }
-const saved = (vscode.getState() as Saved | undefined) ?? { collapsed: {}, showSaved: false, showEdgeGrads: true };
+const saved = (vscode.getState() as Saved | undefined) ?? { collapsed: {}, showSaved: false, showEdgeGrads: false };
 
 // ---- DOM ----
 const nonce = document.querySelector('script[nonce]')?.getAttribute('nonce') ?? '';
@@ -126,7 +126,7 @@ async function render(fit: boolean): Promise<void> {
   graph.render(view, layout);
   current = { view, layout };
   message.textContent = '';
-  if (fit) graph.fit();
+  if (fit) graph.fit(0.5); // a big graph opens readable, at its output; the Fit button shows all of it
   collapseAll.hidden = expandAll.hidden = snapshot.modules.length === 0;
   document.body.dataset.state = 'graph';
   document.body.dataset.expr = expr;
@@ -164,7 +164,8 @@ function clickNode(n: ViewNode): void {
     if (s.module && snapshot) h('div', { class: 'k' }, details, `in ${modulePaths(snapshot.modules).get(s.module) ?? s.module}`);
     if (s.released) h('div', { class: 'k' }, details, 'saved tensors freed by backward()');
     if (s.gradPreview) summaryBlock('.grad', s.gradPreview);
-    for (const e of snapshot?.edges ?? []) if (e.from === s.id && e.grad) summaryBlock(`gradient into ${e.to} (input ${e.inputNr})`, e.grad);
+    const nameOf = new Map(snapshot?.nodes.map((x) => [x.id, x.name]));
+    for (const e of snapshot?.edges ?? []) if (e.from === s.id && e.grad) summaryBlock(`gradient flowing back from ${nameOf.get(e.to)} (its input ${e.inputNr})`, e.grad);
     for (const t of s.savedTensors ?? []) {
       const stale = t.version !== t.savedVersion ? ` · version ${t.version}, saved at ${t.savedVersion}` : '';
       h('div', { class: stale ? 'bad' : '' }, details, `saved ${t.name ?? ''} ${shapeText(t.shape)} ${t.dtype}${t.released ? ' · freed' : ''}${stale}`);
@@ -178,7 +179,7 @@ function clickNode(n: ViewNode): void {
 async function exportAs(format: ExportFormat): Promise<void> {
   if (!current) return;
   const name = `${(expr || 'graph').replace(/[^\w.-]/g, '_')}-graph.${format}`;
-  if (format === 'dot') { post(SaveExport.with({ format, data: toDot(current.view, expr || 'autograd'), suggestedName: name })); return; }
+  if (format === 'dot') { post(SaveExport.with({ format, data: toDot(current.view, expr || 'autograd', { edgeGrads: saved.showEdgeGrads }), suggestedName: name })); return; }
   const bg = getComputedStyle(document.body).backgroundColor || '#ffffff';
   const svg = svgForExport(graph.svg, current.layout.width, current.layout.height, bg);
   if (format === 'svg') { post(SaveExport.with({ format, data: svg, suggestedName: name })); return; }
@@ -234,3 +235,5 @@ window.addEventListener('message', (ev: MessageEvent) => {
 window.addEventListener('error', (ev) => post(WebviewError.with({ message: String(ev.message) })));
 window.addEventListener('unhandledrejection', (ev) => post(WebviewError.with({ message: String(ev.reason) })));
 post(Ready.with({}));
+// ELK's first layout compiles its code (most of a second): do it on a one-node graph while waiting
+void layoutGraph({ nodes: [{ id: 'warm-up', kind: 'op', title: '', lines: [], gradText: [], group: null, flags: [], width: 10, height: 10 }], edges: [], groups: [] }, 'elk').catch(() => undefined);

@@ -1,8 +1,9 @@
 // The panel's stylesheet (inserted by main.ts with the page's CSP nonce). torchviz's colours — ops
 // grey, leaves blue, the output green, saved tensors orange — mixed into the VS Code theme's own
-// colours, so light, dark and high-contrast themes all read well; NaN/Inf in the error colour.
+// colours, so light, dark and high-contrast themes all read well; NaN/Inf in the error colour. The
+// variables live on body: VS Code puts its theme variables on the page's root element.
 export const CSS = `
-:root {
+body {
   --gs-fg: var(--vscode-editor-foreground, #333);
   --gs-bg: var(--vscode-editor-background, #fff);
   --gs-border: var(--vscode-editorWidget-border, color-mix(in srgb, var(--gs-fg) 35%, transparent));
