@@ -95,6 +95,7 @@ const maskedFillDef: OpDef = {
   impl: (a) => maskedFill(a.self, a.mask, a.value),
   samples: [
     { args: [{ t: [2, 3], grad: true }, { t: [3], dtype: 'bool' }, { f: -1.5 }] },
+    { args: [{ t: [3], grad: true }, { t: [2, 3], dtype: 'bool' }, 2] },
     { args: [{ t: [4], dtype: 'float64', grad: true }, { t: [4], dtype: 'bool' }, { t: [], dtype: 'float64', grad: true }], method: true },
     { args: [{ t: [4], dtype: 'int64' }, { t: [4], dtype: 'bool' }, { f: 2.5 }] },
   ],
@@ -131,7 +132,9 @@ const fillSigs = (n: string) => [`${n}(Tensor self, Tensor value)`, `${n}(Tensor
 
 export default defineOps([
   whereDef,
-  maskedFillDef,
+  // out of place, PyTorch broadcasts (mask, self) (expand_outplace): the size error names the mask as tensor a;
+  // in place it is (self, mask)
+  { ...maskedFillDef, impl: (a, ov) => { broadcastShapes((a.mask as Tensor).shape, (a.self as Tensor).shape); return maskedFillDef.impl(a, ov); } },
   { ...inplaceVariant(maskedFillDef), samples: [{ args: [{ t: [2, 3], grad: true }, { t: [3], dtype: 'bool' }, { f: -1.5 }], method: true }] },
   {
     name: 'fill', sig: fillSigs('fill'), variants: ['function'], doc: 'A tensor like input filled with value.',
@@ -149,6 +152,32 @@ export default defineOps([
       const self: Tensor = a.self;
       checkInplaceLeaf(self);
       return commitInPlace(self, filled(self, a.value, ['FillBackward2', 'FillBackward3']));
+    },
+  },
+  {
+    name: 'fill_diagonal_', variants: ['method'], sig: 'fill_diagonal_(Tensor self, Scalar fill_value, bool wrap=False)',
+    doc: 'Fills the main diagonal (all dims equal for >2-D; wrap continues it down a tall matrix) in place.',
+    samples: [
+      { args: [{ t: [3, 3] }, { f: 2.5 }], method: true },
+      { args: [{ t: [5, 2], dtype: 'int64' }, 7, true], method: true },
+      { args: [{ t: [2, 2, 2], dtype: 'float64' }, -1], method: true },
+    ],
+    impl: (a) => {
+      // Fill.cpp: as_strided views of the diagonal(s), each fill_'ed
+      const self: Tensor = a.self;
+      const nd = self.ndim;
+      check(nd >= 2, 'dimensions must larger than 1');
+      const [height, width] = self.shape;
+      if (nd > 2) check(self.shape.every((s) => s === height), 'all dimensions of input must be of equal length');
+      const stride = self.strides.reduce((x, y) => x + y, 0);
+      const size = Math.min(height, width);
+      call('fill_', call('as_strided', self, [size], [stride], self.offset), a.fill_value);
+      if (a.wrap && nd === 2 && height > width + 1) {
+        const step = width + 1;
+        const wrapSize = Math.floor((self.numel() + step - 1) / step) - size;
+        call('fill_', call('as_strided', self, [wrapSize], [stride], self.offset + self.strides[0] * (width + 1)), a.fill_value);
+      }
+      return self;
     },
   },
   {

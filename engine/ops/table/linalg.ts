@@ -52,7 +52,7 @@ function addmmValues(self: Tensor | null, m1: Tensor, m2: Tensor, beta: number, 
   if (!blasDtype(dt)) throw notImpl('addmm_impl_cpu_', dt);
   const [m, n] = [m1.shape[0], m2.shape[1]];
   const out = new Float64Array(m * n);
-  if (self && beta !== 0) out.set(call('expand', self, [m, n]).toFlatArray());
+  if (self && beta !== 0) out.set(call('expand', self, [m, n]).contiguousData());
   addmmInto(out, 0, matOf(m1), matOf(m2), beta, alpha, roundFor(dt));
   return fromValues([m, n], dt, out);
 }
@@ -64,7 +64,7 @@ function mm(self: Tensor, mat2: Tensor): Tensor {
   record('MmBackward0', [self, mat2], out, ([g]) => [
     self.requiresGrad ? mmMat1Backward(g!, mat2, self, 1) : null,
     mat2.requiresGrad ? mmMat2Backward(g!, self, mat2, 1) : null,
-  ]);
+  ], (n) => { if (mat2.requiresGrad) n.save(self); if (self.requiresGrad) n.save(mat2); });
   return out;
 }
 

@@ -2,6 +2,7 @@
 // diag, diag_embed. Gradients follow derivatives.yaml (repeat_backward's reshape+sum, flip/roll
 // inverted, tril/triu masked, diag/diag_embed through diagonal).
 import { record } from '../../autograd';
+import { dtypes } from '../../dtype';
 import { check } from '../../errors';
 import { contiguousStrides, wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
@@ -166,6 +167,61 @@ const triuDef: OpDef = {
   samples: [{ args: [{ t: [3, 4], grad: true }] }, { args: [{ t: [4, 3], grad: true }, 1] }, { args: [{ t: [3, 3], dtype: 'bool' }, -1] }],
 };
 
+/** The index list of repeat_interleave(repeats): i repeated repeats[i] times (Repeat.cpp checks). */
+function repeatIndex(repeats: Tensor): Tensor {
+  check(repeats.dtype.name === 'int64' || repeats.dtype.name === 'int32', 'repeats has to be Long or Int tensor');
+  check(repeats.ndim === 1, 'repeats has to be 1D tensor');
+  const r = repeats.toFlatArray();
+  check(r.every((v) => v >= 0), 'repeats can not be negative');
+  const idx: number[] = [];
+  r.forEach((v, i) => { for (let k = 0; k < v; k++) idx.push(i); });
+  const out = newTensor([idx.length], repeats.dtype);
+  idx.forEach((v, k) => { out.storage.data[k] = v; });
+  return out;
+}
+
+/** repeat_interleave(self, repeats, dim): index_select with the repeated indices (flattened input when dim is None). */
+function repeatInterleave(self: Tensor, repeats: Tensor, dim: number | null): Tensor {
+  const input = dim === null ? call('flatten', self) : self;
+  const d = dim === null ? 0 : wrapDim(dim, input.ndim);
+  let reps = repeats;
+  if (repeats.ndim === 0 || (repeats.ndim === 1 && repeats.shape[0] === 1)) {
+    reps = call('expand', call('reshape', repeats, [1]), [input.shape[d]]);
+  } else if (repeats.ndim === 1) {
+    check(repeats.shape[0] === input.shape[d], 'repeats must have the same size as input along dim');
+  } else {
+    check(false, 'repeats must be 0-dim or 1-dim tensor');
+  }
+  const idx = repeatIndex(reps);
+  return call('index_select', input, d, idx.dtype.name === 'int64' ? idx : call('long', idx));
+}
+
+/** diff (ReduceOps.cpp diff_helper): n times narrow(1..) - narrow(..-1) (logical_xor for bool) after prepend/append. */
+function diff(self: Tensor, n: number, dim: number, prepend: Tensor | null, append: Tensor | null): Tensor {
+  check(self.ndim >= 1, 'diff expects input to be at least one-dimensional');
+  check(n >= 0, () => `order must be non-negative but got ${n}`);
+  const d = wrapDim(dim, self.ndim);
+  let result = self;
+  if (n > 0 && (prepend || append)) {
+    const side = (t: Tensor) => {
+      if (t.ndim > 0) return t;
+      const shape = self.shape.slice();
+      shape[d] = 1;
+      return call('expand', t, shape);
+    };
+    result = call('cat', [...(prepend ? [side(prepend)] : []), self, ...(append ? [side(append)] : [])], d);
+  }
+  if (n === 0) return call('clone', result);
+  let outLen = result.shape[d] - 1;
+  const steps = Math.min(n, result.shape[d]);
+  for (let i = 0; i < steps; i++) {
+    const hi = call('narrow', result, d, 1, outLen), lo = call('narrow', result, d, 0, outLen);
+    result = result.dtype.name === 'bool' ? call('logical_xor', hi, lo) : call('sub', hi, lo);
+    outLen--;
+  }
+  return result;
+}
+
 export default defineOps([
   {
     name: 'repeat', variants: ['method'], sig: 'repeat(Tensor self, int[] repeats)',
@@ -210,6 +266,36 @@ export default defineOps([
   },
   trilDef, triuDef,
   inplaceVariant(trilDef), inplaceVariant(triuDef),
+  {
+    name: 'repeat_interleave',
+    sig: [
+      'repeat_interleave(Tensor self, int repeats, int? dim=None, *, int? output_size=None)',
+      'repeat_interleave(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None)',
+      'repeat_interleave(Tensor repeats, *, int? output_size=None)',
+    ],
+    doc: 'Each element (or slice along dim) repeated `repeats` times in place order; a flattened input without dim.',
+    impl: (a, ov) => {
+      if (ov === 2) return repeatIndex(a.repeats);
+      const reps: Tensor = ov === 0 ? fullTensor([], a.repeats, dtypes.int64) : a.repeats;
+      return repeatInterleave(a.self, reps, a.dim ?? null);
+    },
+    samples: [
+      { args: [{ t: [2, 3], grad: true }, 2] },
+      { args: [{ t: [2, 3], grad: true }, 2, 1] },
+      { args: [{ t: [3], dtype: 'int64' }, { t: [3], dtype: 'int64', values: [1, 0, 2] }] },
+    ],
+  },
+  {
+    name: 'diff', sig: 'diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None)',
+    doc: 'n-th forward difference along dim (after concatenating prepend/append); logical_xor for bool.',
+    impl: (a) => diff(a.self, a.n, a.dim, a.prepend ?? null, a.append ?? null),
+    samples: [
+      { args: [{ t: [2, 4], grad: true }] },
+      { args: [{ t: [4, 2], dtype: 'float64', grad: true }, 2, 0] },
+      { args: [{ t: [5], dtype: 'int64' }] },
+      { args: [{ t: [3], grad: true }], kwargs: { prepend: { t: [2], grad: true } } },
+    ],
+  },
   {
     name: 'diag', sig: 'diag(Tensor self, int diagonal=0)',
     doc: '1-D input: a square matrix with input on the given diagonal. 2-D input: that diagonal as a 1-D copy.',

@@ -172,6 +172,26 @@ function unbind(self: Tensor, dim: number): Tensor[] {
 
 const T2: SampleArg = { t: [2, 3], grad: true };
 
+/** torch.meshgrid (TensorShape.cpp): input i viewed with -1 at dim i, expanded to all the sizes; 'xy' swaps the first two. */
+function meshgrid(tensors: Tensor[], indexing: string): Tensor[] {
+  check(tensors.length > 0, 'meshgrid expects a non-empty TensorList');
+  for (let i = 0; i + 1 < tensors.length; i++) {
+    check(tensors[i].dtype === tensors[i + 1].dtype, 'meshgrid expects all tensors to have the same dtype');
+  }
+  const refs = tensors.slice();
+  const swap = indexing === 'xy' && refs.length >= 2;
+  check(indexing === 'xy' || indexing === 'ij', () => `torch.meshgrid: indexing must be one of "xy" or "ij", but received: ${indexing}`);
+  if (swap) [refs[0], refs[1]] = [refs[1], refs[0]];
+  refs.forEach((t) => check(t.ndim <= 1, () => `torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: ${String(t)}`));
+  const shape = refs.map((t) => t.numel());
+  const grids = refs.map((t, i) => {
+    const view = shape.map((_, k) => (k === i ? -1 : 1));
+    return call('expand', call('view', t, view), shape);
+  });
+  if (swap) [grids[0], grids[1]] = [grids[1], grids[0]];
+  return grids;
+}
+
 export default defineOps([
   {
     name: 'cat', aliases: ['concat', 'concatenate'], variants: ['function'], sig: 'cat(Tensor[] tensors, int dim=0)',
@@ -273,6 +293,16 @@ export default defineOps([
     doc: 'All slices along dim as a tuple of views (dim removed).',
     impl: (a) => unbind(a.self, a.dim),
     samples: [{ args: [T2] }, { args: [T2, 1] }],
+  },
+  {
+    name: 'meshgrid', variants: ['function'],
+    sig: ['meshgrid(Tensor[] *tensors, *, str? indexing=None)', 'meshgrid(Tensor[] tensors, *, str? indexing=None)'],
+    doc: "Coordinate grids (expanded views) from 0-D/1-D inputs; indexing 'ij' (the default) or 'xy'.",
+    impl: (a) => meshgrid(a.tensors, a.indexing ?? 'ij'),
+    samples: [
+      { args: [{ t: [3], grad: true }, { t: [2], grad: true }], kwargs: { indexing: 'ij' } },
+      { args: [{ t: [3], dtype: 'int64' }, { t: [2], dtype: 'int64' }], kwargs: { indexing: 'xy' } },
+    ],
   },
 ]);
 
