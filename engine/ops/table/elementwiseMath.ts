@@ -253,3 +253,194 @@ export function trigammaP(x: number, p: Prec): number {
   const t = fma64(ixx, inner, head) / x;
   return r(sign * r(result + t));
 }
+
+// ---- glibc 2.36 float libm (the scalar lambdas of PyTorch's CPU kernels call these) -----------
+// tanhf, expm1f and log1pf are glibc's fdlibm float ports (sysdeps/ieee754/flt-32), not correctly
+// rounded: every float operation rounds to float32 (no FMA in these builds).
+const f32 = Math.fround;
+const FW = new Float32Array(1);
+const IW = new Int32Array(FW.buffer);
+const wordOf = (x: number): number => { FW[0] = x; return IW[0]; };
+const fromWord = (i: number): number => { IW[0] = i; return FW[0]; };
+
+const LN2_HI = f32(6.9313812256e-01), LN2_LO = f32(9.0580006145e-06), INVLN2 = f32(1.4426950216e+00);
+const Q1 = f32(-3.3333335072e-02), Q2 = f32(1.5873016091e-03), Q3 = f32(-7.9365076090e-05), Q4 = f32(4.0082177293e-06), Q5 = f32(-2.0109921195e-07);
+
+/** glibc expm1f */
+export function libmExpm1f(x0: number): number {
+  let x = f32(x0);
+  const hx0 = wordOf(x);
+  const neg = hx0 < 0;
+  const hx = hx0 & 0x7fffffff;
+  if (hx >= 0x4195b844) {
+    if (hx >= 0x42b17218) {
+      if (hx > 0x7f800000) return NaN;
+      if (hx === 0x7f800000) return neg ? -1 : x;
+      if (x > f32(8.8721679688e+01)) return Infinity;
+    }
+    if (neg) return -1;
+  }
+  let k = 0, c = 0;
+  if (hx > 0x3eb17218) {
+    let hi: number, lo: number;
+    if (hx < 0x3f851592) {
+      if (!neg) { hi = f32(x - LN2_HI); lo = LN2_LO; k = 1; } else { hi = f32(x + LN2_HI); lo = -LN2_LO; k = -1; }
+    } else {
+      k = Math.trunc(f32(f32(INVLN2 * x) + (neg ? -0.5 : 0.5)));
+      const t = k;
+      hi = f32(x - f32(t * LN2_HI));
+      lo = f32(t * LN2_LO);
+    }
+    x = f32(hi - lo);
+    c = f32(f32(hi - x) - lo);
+  } else if (hx < 0x33000000) {
+    return x;
+  }
+  const hfx = f32(0.5 * x);
+  const hxs = f32(x * hfx);
+  const r1 = f32(1 + f32(hxs * f32(Q1 + f32(hxs * f32(Q2 + f32(hxs * f32(Q3 + f32(hxs * f32(Q4 + f32(hxs * Q5))))))))));
+  let t = f32(3 - f32(r1 * hfx));
+  let e = f32(hxs * f32(f32(r1 - t) / f32(6 - f32(x * t))));
+  if (k === 0) return f32(x - f32(f32(x * e) - hxs));
+  e = f32(f32(x * f32(e - c)) - c);
+  e = f32(e - hxs);
+  if (k === -1) return f32(f32(0.5 * f32(x - e)) - 0.5);
+  if (k === 1) return x < -0.25 ? f32(-2 * f32(e - f32(x + 0.5))) : f32(1 + f32(2 * f32(x - e)));
+  let y: number;
+  if (k <= -2 || k > 56) {
+    y = f32(1 - f32(e - x));
+    y = fromWord(wordOf(y) + (k << 23));
+    return f32(y - 1);
+  }
+  if (k < 23) {
+    t = fromWord(0x3f800000 - (0x1000000 >> k));
+    y = f32(t - f32(e - x));
+    y = fromWord(wordOf(y) + (k << 23));
+  } else {
+    t = fromWord((0x7f - k) << 23);
+    y = f32(x - f32(e + t));
+    y = f32(y + 1);
+    y = fromWord(wordOf(y) + (k << 23));
+  }
+  return y;
+}
+
+/** glibc tanhf */
+export function libmTanhf(x0: number): number {
+  const x = f32(x0);
+  const jx = wordOf(x), ix = jx & 0x7fffffff;
+  if (ix >= 0x7f800000) return Number.isNaN(x) ? NaN : jx >= 0 ? 1 : -1;
+  let z: number;
+  if (ix < 0x41b00000) {
+    if (ix === 0) return x;
+    if (ix < 0x24000000) return f32(x * f32(1 + x));
+    if (ix >= 0x3f800000) {
+      const t = libmExpm1f(f32(2 * Math.abs(x)));
+      z = f32(1 - f32(2 / f32(t + 2)));
+    } else {
+      const t = libmExpm1f(f32(-2 * Math.abs(x)));
+      z = f32(-t / f32(t + 2));
+    }
+  } else {
+    z = 1;
+  }
+  return jx >= 0 ? z : -z;
+}
+
+const LP = [6.6666668653e-01, 4.0000000596e-01, 2.8571429849e-01, 2.2222198546e-01, 1.8183572590e-01, 1.5313838422e-01, 1.4798198640e-01].map(f32);
+
+/** glibc log1pf */
+export function libmLog1pf(x0: number): number {
+  const x = f32(x0);
+  const hx = wordOf(x), ax = hx & 0x7fffffff;
+  let k = 1, f = 0, c = 0, hu = 0;
+  if (hx < 0x3ed413d7) {
+    if (ax >= 0x3f800000) return x === -1 ? -Infinity : NaN;
+    if (ax < 0x31000000) {
+      if (ax < 0x24800000) return x;
+      return f32(x - f32(f32(x * x) * 0.5));
+    }
+    if (hx > 0 || hx <= (0xbe95f61f | 0)) { k = 0; f = x; hu = 1; }
+  }
+  if (hx >= 0x7f800000) return Number.isNaN(x) ? NaN : Infinity;
+  if (k !== 0) {
+    let u: number;
+    if (hx < 0x5a000000) {
+      u = f32(1 + x);
+      hu = wordOf(u);
+      k = (hu >> 23) - 127;
+      c = k > 0 ? f32(1 - f32(u - x)) : f32(x - f32(u - 1));
+      c = f32(c / u);
+    } else {
+      u = x; hu = wordOf(u); k = (hu >> 23) - 127; c = 0;
+    }
+    hu &= 0x007fffff;
+    if (hu < 0x3504f7) {
+      u = fromWord(hu | 0x3f800000);
+    } else {
+      k += 1;
+      u = fromWord(hu | 0x3f000000);
+      hu = (0x00800000 - hu) >> 2;
+    }
+    f = f32(u - 1);
+  }
+  const hfsq = f32(f32(0.5 * f) * f);
+  if (hu === 0) {
+    if (f === 0) {
+      if (k === 0) return 0;
+      c = f32(c + f32(k * LN2_LO));
+      return f32(f32(k * LN2_HI) + c);
+    }
+    const R = f32(hfsq * f32(1 - f32(f32(0.66666666666666666) * f)));
+    if (k === 0) return f32(f - R);
+    return f32(f32(k * LN2_HI) - f32(f32(R - f32(f32(k * LN2_LO) + c)) - f));
+  }
+  const s = f32(f / f32(2 + f));
+  const z = f32(s * s);
+  let R = LP[6];
+  for (let i = 5; i >= 0; i--) R = f32(LP[i] + f32(z * R));
+  R = f32(z * R);
+  if (k === 0) return f32(f - f32(hfsq - f32(s * f32(hfsq + R))));
+  return f32(f32(k * LN2_HI) - f32(f32(hfsq - f32(f32(s * f32(hfsq + R)) + f32(f32(k * LN2_LO) + c))) - f));
+}
+
+const polyF = (s: number, c: number[]): number => { let r = c[c.length - 1]; for (let i = c.length - 2; i >= 0; i--) r = f32(c[i] + f32(s * r)); return r; };
+const C = (xs: number[]) => xs.map(f32);
+const ERX = f32(8.4506291151e-01), EFX = f32(1.2837916613e-01);
+const PP = C([1.2837916613e-01, -3.2504209876e-01, -2.8481749818e-02, -5.7702702470e-03, -2.3763017452e-05]);
+const QQ = C([1, 3.9791721106e-01, 6.5022252500e-02, 5.0813062117e-03, 1.3249473704e-04, -3.9602282413e-06]);
+const PA = C([-2.3621185683e-03, 4.1485610604e-01, -3.7220788002e-01, 3.1834661961e-01, -1.1089469492e-01, 3.5478305072e-02, -2.1663755178e-03]);
+const QA = C([1, 1.0642088205e-01, 5.4039794207e-01, 7.1828655899e-02, 1.2617121637e-01, 1.3637083583e-02, 1.1984500103e-02]);
+const RA = C([-9.8649440333e-03, -6.9385856390e-01, -1.0558626175e+01, -6.2375331879e+01, -1.6239666748e+02, -1.8460508728e+02, -8.1287437439e+01, -9.8143291473e+00]);
+const SA = C([1, 1.9651271820e+01, 1.3765776062e+02, 4.3456588745e+02, 6.4538726807e+02, 4.2900814819e+02, 1.0863500214e+02, 6.5702495575e+00, -6.0424413532e-02]);
+const RB = C([-9.8649431020e-03, -7.9928326607e-01, -1.7757955551e+01, -1.6063638306e+02, -6.3756646729e+02, -1.0250950928e+03, -4.8351919556e+02]);
+const SB = C([1, 3.0338060379e+01, 3.2579251099e+02, 1.5367296143e+03, 3.1998581543e+03, 2.5530502930e+03, 4.7452853394e+02, -2.2440952301e+01]);
+const expf = (x: number) => f32(Math.exp(x));
+
+/** glibc erff (its expf taken as correctly rounded) */
+export function libmErff(x0: number): number {
+  let x = f32(x0);
+  const hx = wordOf(x), ix = hx & 0x7fffffff;
+  if (ix >= 0x7f800000) return Number.isNaN(x) ? NaN : hx >= 0 ? 1 : -1;
+  if (ix < 0x3f580000) {
+    if (ix < 0x31800000) {
+      if (ix < 0x04000000) return f32(0.0625 * f32(f32(16 * x) + f32(f32(16 * EFX) * x)));
+      return f32(x + f32(EFX * x));
+    }
+    const z = f32(x * x);
+    const y = f32(polyF(z, PP) / polyF(z, QQ));
+    return f32(x + f32(x * y));
+  }
+  if (ix < 0x3fa00000) {
+    const s = f32(Math.abs(x) - 1);
+    const pq = f32(polyF(s, PA) / polyF(s, QA));
+    return hx >= 0 ? f32(ERX + pq) : f32(-ERX - pq);
+  }
+  if (ix >= 0x40c00000) return hx >= 0 ? 1 : -1;
+  x = Math.abs(x);
+  const s = f32(1 / f32(x * x));
+  const [R, S] = ix < 0x4036db6e ? [polyF(s, RA), polyF(s, SA)] : [polyF(s, RB), polyF(s, SB)];
+  const z = fromWord(wordOf(x) & 0xfffff000);
+  const r = f32(expf(f32(f32(-z * z) - 0.5625)) * expf(f32(f32(f32(z - x) * f32(z + x)) + f32(R / S))));
+  return hx >= 0 ? f32(1 - f32(r / x)) : f32(f32(r / x) - 1);
+}

@@ -11,8 +11,8 @@ import { warn } from '../../warnings';
 import { checkInplaceLeaf, commitInPlace, shadowOf } from '../inplace';
 import { call } from '../util';
 import { fma32, fma64 } from '../../random/fma';
-import { erf } from './elementwiseMath';
-import { erff, sleefExpf, vecCount, vecErf } from './nnMath';
+import { erf, libmLog1pf, libmTanhf } from './elementwiseMath';
+import { erff, sleefExpf, sleefLog1pf, sleefLogf, sleefTanhf, vecCount, vecErf } from './nnMath';
 
 const fr = Math.fround;
 const id = (x: number) => x;
@@ -30,8 +30,9 @@ export interface MathSet {
 }
 
 const F64: MathSet = { r: id, exp: Math.exp, erf, log: Math.log, log1p: Math.log1p, tanh: Math.tanh, fma: fma64 };
-const F32_SCALAR: MathSet = { r: fr, exp: (x) => fr(Math.exp(x)), erf: erff, log: (x) => fr(Math.log(x)), log1p: (x) => fr(Math.log1p(x)), tanh: (x) => fr(Math.tanh(x)), fma: fma32 };
-const F32_VEC: MathSet = { ...F32_SCALAR, exp: sleefExpf, erf: vecErf };
+// glibc 2.36: expf/logf are (almost always) correctly rounded; tanhf/log1pf/erff are fdlibm float ports
+const F32_SCALAR: MathSet = { r: fr, exp: (x) => fr(Math.exp(x)), erf: erff, log: (x) => fr(Math.log(x)), log1p: libmLog1pf, tanh: libmTanhf, fma: fma32 };
+const F32_VEC: MathSet = { ...F32_SCALAR, exp: sleefExpf, erf: vecErf, log: sleefLogf, log1p: sleefLog1pf, tanh: sleefTanhf };
 
 /** [vectorised, scalar] math for a kernel computing in `d` */
 export function mathFor(d: DType): [MathSet, MathSet] {
@@ -59,10 +60,12 @@ export function mapKernel(inputs: Tensor[], d: DType, make: (m: MathSet) => Fn, 
   const offs = same ? null : inputs.map((t) => broadcastOffsets(t, shape));
   const bases = inputs.map((t) => t.offset);
   const k = mode === 'all' ? n : same && mode === 'loop' ? vecCount(n) : 0;
+  // one strided input: TensorIterator still vectorises its contiguous rows / dense memory order
+  const flags = mode === 'loop' && !same && inputs.length === 1 && inputs[0].numel() === n ? loopVecFlags(inputs[0], d.name === 'bfloat16' ? 32 : 16) : null;
   const args = new Array<number>(inputs.length);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < inputs.length; j++) args[j] = offs ? datas[j][offs[j][i]] : datas[j][bases[j] + i];
-    od[i] = i < k ? fv(...args) : fs(...args);
+    od[i] = (flags ? flags[i] : i < k) ? fv(...args) : fs(...args);
   }
   if (d.needsConvert) for (let i = 0; i < n; i++) od[i] = castValue(d, od[i]);
   return out;
@@ -127,4 +130,71 @@ export function applyReduction(loss: Tensor, r: Reduction): Tensor {
   if (r === 'mean') return call('mean', loss);
   if (r === 'sum') return call('sum', loss);
   return loss;
+}
+
+/**
+ * Which elements (logical order) of a cpu_kernel_vec loop over `t` take the vectorised lambda.
+ * TensorIterator walks memory order: a contiguous or dense permuted input is one loop of n elements
+ * (blocks of 16, scalar tail); otherwise the dims are sorted by stride, coalesced, and each inner row
+ * is its own loop, vectorised only when its stride is 1. Single-threaded (small tensors) model.
+ * `block`: two vectors' worth of elements (16 for float32, 32 for bfloat16).
+ */
+export function loopVecFlags(t: Tensor, block = 16): Uint8Array {
+  const vecCount = (m: number) => m - (m % block);
+  const n = t.numel();
+  const flags = new Uint8Array(n);
+  if (t.isContiguous) { flags.fill(1, 0, vecCount(n)); return flags; }
+  const offs = t.offsets();
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < n; i++) { const o = offs[i]; if (o < min) min = o; if (o > max) max = o; }
+  if (max - min + 1 === n) {
+    const seen = new Uint8Array(n);
+    let dense = true;
+    for (let i = 0; i < n && dense; i++) { const p = offs[i] - min; if (seen[p]) dense = false; seen[p] = 1; }
+    if (dense) {
+      const k = vecCount(n);
+      for (let i = 0; i < n; i++) flags[i] = offs[i] - min < k ? 1 : 0;
+      return flags;
+    }
+  }
+  // general strided input: innermost dims by ascending stride, coalesced while they stay contiguous
+  const dims = t.shape.map((_, d) => d).filter((d) => t.shape[d] > 1);
+  dims.sort((a, b) => t.strides[a] - t.strides[b] || b - a);
+  if (dims.length === 0 || t.strides[dims[0]] !== 1) return flags;
+  const inner = [dims[0]];
+  let k = t.shape[dims[0]];
+  for (let j = 1; j < dims.length && t.strides[dims[j]] === k; j++) { inner.push(dims[j]); k *= t.shape[dims[j]]; }
+  const kv = vecCount(k);
+  if (kv === 0) return flags;
+  const nd = t.shape.length;
+  const coord = new Array<number>(nd).fill(0);
+  const isInner = t.shape.map((_, d) => inner.includes(d));
+  for (let i = 0; i < n; i++) {
+    let pos = 0;
+    for (let d = 0; d < nd; d++) if (isInner[d]) pos += coord[d] * t.strides[d];
+    flags[i] = pos < kv ? 1 : 0;
+    for (let d = nd - 1; d >= 0; d--) { if (++coord[d] < t.shape[d]) break; coord[d] = 0; }
+  }
+  return flags;
+}
+
+/**
+ * out[i] = f(x[i]) computed in float32 (float32 / bfloat16 results), with `vec` (the AVX2 lane
+ * function) on the elements the kernel vectorises and `scalar` (the libm lambda) on the rest.
+ * mode 'all': vml-style kernels vectorise every element (partial loads for the tail, buffers for
+ * strided inputs); 'loop': cpu_kernel_vec (see loopVecFlags).
+ */
+export function vecUnaryKernel(x: Tensor, out: DType, vec: (v: number) => number, scalar: (v: number) => number, mode: 'all' | 'loop'): Tensor {
+  const res = newTensor(x.shape, out);
+  const od = res.storage.data;
+  const n = od.length;
+  const conv = x.dtype !== out;
+  const src = x.contiguousData();
+  const flags = mode === 'loop' ? loopVecFlags(x, out.name === 'bfloat16' ? 32 : 16) : null;
+  for (let i = 0; i < n; i++) {
+    const v = conv ? castValue(out, src[i]) : src[i];
+    od[i] = flags === null || flags[i] ? vec(v) : scalar(v);
+  }
+  if (out.needsConvert) for (let i = 0; i < n; i++) od[i] = castValue(out, od[i]);
+  return res;
 }

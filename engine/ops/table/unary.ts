@@ -12,6 +12,8 @@ import { call, resultTypeOf } from '../util';
 import { Round, checkSupport, floatOf, mapBinary, mapUnary, stepRound } from './elementwiseUtil';
 import { PREC32, PREC64, Prec, digammaP, erf, erfc, erfinv, lgamma, polygamma, trigammaP } from './elementwiseMath';
 import { TorchError } from '../../errors';
+import { sleefCosf, sleefExpf, sleefExpm1f, sleefLog10f, sleefLog1pf, sleefLog2f, sleefLogf, sleefSinf, sleefTanhf } from './nnMath';
+import { vecUnaryKernel } from './nnUtil';
 
 type Grad = (g: Tensor, self: Tensor, result: Tensor) => Tensor;
 
@@ -33,6 +35,10 @@ interface FloatUnary {
   inplace?: boolean;
   /** the in-place variant's grad_fn when PyTorch gives it its own, not implemented, derivative */
   inplaceNode?: string;
+  /** float32 AVX2 lane function (SLEEF) used where PyTorch's kernel vectorises (float32 / bfloat16) */
+  vec?: (x: number) => number;
+  /** cpu_kernel_vec (blocks of 16, scalar libm tail) rather than a vml kernel that vectorises every element */
+  loop?: boolean;
 }
 
 const F = (x: number) => new PyFloat(x);
@@ -58,18 +64,18 @@ const LN2 = 0.6931471805599453;
 const LN10 = 2.3025850929940456;
 
 export const FLOAT_UNARY: FloatUnary[] = [
-  { name: 'exp', node: 'ExpBackward0', kernel: 'exp_vml_cpu', f: Math.exp, grad: (g, _s, r) => mul(g, r), doc: 'e to the power of each element.', samples: std() },
+  { name: 'exp', node: 'ExpBackward0', kernel: 'exp_vml_cpu', f: Math.exp, vec: sleefExpf, grad: (g, _s, r) => mul(g, r), doc: 'e to the power of each element.', samples: std() },
   { name: 'exp2', node: 'Exp2Backward0', kernel: 'exp2_cpu', half: true, f: (x) => Math.pow(2, x), grad: (g, _s, r) => mul(mul(g, r), F(LN2)), doc: '2 to the power of each element.', samples: std() },
-  { name: 'expm1', node: 'Expm1Backward0', kernel: 'expm1_vml_cpu', f: Math.expm1, grad: (g, _s, r) => mul(g, add(r, 1)), doc: 'exp(x) − 1, accurate near 0.', samples: std() },
-  { name: 'log', node: 'LogBackward0', kernel: 'log_vml_cpu', f: Math.log, grad: (g, s) => div(g, s), doc: 'Natural logarithm.', samples: std('positive') },
-  { name: 'log2', node: 'Log2Backward0', kernel: 'log2_vml_cpu', f: Math.log2, grad: (g, s) => div(g, mul(s, F(LN2))), doc: 'Base-2 logarithm.', samples: std('positive') },
-  { name: 'log10', node: 'Log10Backward0', kernel: 'log10_vml_cpu', f: Math.log10, grad: (g, s) => div(g, mul(s, F(LN10))), doc: 'Base-10 logarithm.', samples: std('positive') },
-  { name: 'log1p', node: 'Log1PBackward0', kernel: 'log1p_vml_cpu', f: Math.log1p, grad: (g, s) => div(g, add(s, 1)), doc: 'log(1 + x), accurate near 0.', samples: std('positive') },
+  { name: 'expm1', node: 'Expm1Backward0', kernel: 'expm1_vml_cpu', f: Math.expm1, vec: sleefExpm1f, grad: (g, _s, r) => mul(g, add(r, 1)), doc: 'exp(x) − 1, accurate near 0.', samples: std() },
+  { name: 'log', node: 'LogBackward0', kernel: 'log_vml_cpu', f: Math.log, vec: sleefLogf, grad: (g, s) => div(g, s), doc: 'Natural logarithm.', samples: std('positive') },
+  { name: 'log2', node: 'Log2Backward0', kernel: 'log2_vml_cpu', f: Math.log2, vec: sleefLog2f, grad: (g, s) => div(g, mul(s, F(LN2))), doc: 'Base-2 logarithm.', samples: std('positive') },
+  { name: 'log10', node: 'Log10Backward0', kernel: 'log10_vml_cpu', f: Math.log10, vec: sleefLog10f, grad: (g, s) => div(g, mul(s, F(LN10))), doc: 'Base-10 logarithm.', samples: std('positive') },
+  { name: 'log1p', node: 'Log1PBackward0', kernel: 'log1p_vml_cpu', f: Math.log1p, vec: sleefLog1pf, grad: (g, s) => div(g, add(s, 1)), doc: 'log(1 + x), accurate near 0.', samples: std('positive') },
   { name: 'sqrt', node: 'SqrtBackward0', kernel: 'sqrt_vml_cpu', f: Math.sqrt, grad: (g, _s, r) => div(g, mul(r, 2)), doc: 'Square root.', samples: std('positive') },
   { name: 'rsqrt', node: 'RsqrtBackward0', kernel: 'rsqrt_cpu', f: (x, r) => r(1 / r(Math.sqrt(x))), grad: (g, _s, r) => mul(mul(g, F(-0.5)), pow(r, 3)), doc: 'Reciprocal of the square root, 1/√x.', samples: std('positive') },
   { name: 'reciprocal', node: 'ReciprocalBackward0', kernel: 'reciprocal_cpu', half: true, f: (x) => 1 / x, grad: (g, _s, r) => mul(neg(g), mul(r, r)), doc: '1/x.', samples: std('positive') },
-  { name: 'sin', node: 'SinBackward0', kernel: 'sin_vml_cpu', f: Math.sin, grad: (g, s) => mul(g, call('cos', s)), doc: 'Sine (radians).', samples: std() },
-  { name: 'cos', node: 'CosBackward0', kernel: 'cos_vml_cpu', f: Math.cos, grad: (g, s) => mul(g, neg(call('sin', s))), doc: 'Cosine (radians).', samples: std() },
+  { name: 'sin', node: 'SinBackward0', kernel: 'sin_vml_cpu', f: Math.sin, vec: sleefSinf, grad: (g, s) => mul(g, call('cos', s)), doc: 'Sine (radians).', samples: std() },
+  { name: 'cos', node: 'CosBackward0', kernel: 'cos_vml_cpu', f: Math.cos, vec: sleefCosf, grad: (g, s) => mul(g, neg(call('sin', s))), doc: 'Cosine (radians).', samples: std() },
   { name: 'tan', node: 'TanBackward0', kernel: 'tan_vml_cpu', f: Math.tan, grad: (g, _s, r) => mul(g, add(pow(r, 2), 1)), doc: 'Tangent (radians).', samples: std('unit') },
   { name: 'asin', aliases: ['arcsin'], node: 'AsinBackward0', kernel: 'asin_vml_cpu', f: Math.asin, grad: (g, s) => mul(g, call('rsqrt', oneMinusSq(s))), doc: 'Arcsine.', samples: std('unit') },
   { name: 'acos', aliases: ['arccos'], node: 'AcosBackward0', kernel: 'acos_vml_cpu', f: Math.acos, grad: (g, s) => mul(g, neg(call('rsqrt', oneMinusSq(s)))), doc: 'Arccosine.', samples: std('unit') },
@@ -77,7 +83,7 @@ export const FLOAT_UNARY: FloatUnary[] = [
   { name: 'sinh', node: 'SinhBackward0', kernel: 'sinh_cpu', f: Math.sinh, grad: (g, s) => mul(g, call('cosh', s)), doc: 'Hyperbolic sine.', samples: std() },
   { name: 'cosh', node: 'CoshBackward0', kernel: 'cosh_cpu', f: Math.cosh, grad: (g, s) => mul(g, call('sinh', s)), doc: 'Hyperbolic cosine.', samples: std() },
   {
-    name: 'tanh', node: 'TanhBackward0', kernel: 'tanh_vml_cpu', f: Math.tanh,
+    name: 'tanh', node: 'TanhBackward0', kernel: 'tanh_vml_cpu', f: Math.tanh, vec: sleefTanhf,
     grad: (g, _s, r) => call('tanh_backward', g, r), doc: 'Hyperbolic tangent.', samples: std(),
   },
   { name: 'asinh', aliases: ['arcsinh'], node: 'AsinhBackward0', inplaceNode: 'AsinhBackward1', kernel: 'asinh_cpu', f: Math.asinh, grad: (g, s) => mul(g, call('rsqrt', add(pow(s, 2), 1))), doc: 'Inverse hyperbolic sine.', samples: std() },
@@ -87,8 +93,11 @@ export const FLOAT_UNARY: FloatUnary[] = [
     name: 'sigmoid', node: 'SigmoidBackward0', kernel: 'sigmoid_cpu',
     // 1 / (1 + exp(-x)), each step in float32 like the vectorised kernel
     f: (x, r) => r(1 / r(1 + r(Math.exp(-x)))),
+    // vectorised lambda: (0 - x).exp() + 1, then reciprocal, with Sleef exp
+    vec: (x) => Math.fround(1 / Math.fround(1 + sleefExpf(-x))), loop: true,
     grad: (g, _s, r) => call('sigmoid_backward', g, r), doc: 'Logistic sigmoid 1/(1 + e^−x).', samples: std(),
   },
+  // torch.erf (float32) is neither glibc erff nor Vectorized::erf: correctly rounded erf is closest (~1.5% off)
   { name: 'erf', node: 'ErfBackward0', kernel: 'erf_vml_cpu', f: erf, grad: (g, s) => mul(mul(call('exp', neg(pow(s, 2))), F(1.1283791670955126)), g), doc: 'Error function.', samples: std() },
   { name: 'erfc', node: 'ErfcBackward0', kernel: 'erfc_vml_cpu', f: erfc, grad: (g, s) => mul(mul(call('exp', neg(pow(s, 2))), F(-1.1283791670955126)), g), doc: 'Complementary error function 1 − erf(x).', samples: std() },
   { name: 'erfinv', node: 'ErfinvBackward0', kernel: 'erfinv_vml_cpu', f: erfinv, grad: (g, s) => mul(mul(call('exp', pow(call('erfinv', s), 2)), F(0.88622692545275801)), g), doc: 'Inverse error function on (−1, 1).', samples: std('unit') },
@@ -105,12 +114,15 @@ export const FLOAT_UNARY: FloatUnary[] = [
 ];
 
 /** Forward of a float unary op: dtype rules, dispatch check, kernel, and the backward node. */
-export function floatUnary(spec: Pick<FloatUnary, 'node' | 'kernel' | 'half' | 'f' | 'grad'>, self: Tensor): Tensor {
+export function floatUnary(spec: Pick<FloatUnary, 'node' | 'kernel' | 'half' | 'f' | 'grad' | 'vec' | 'loop'>, self: Tensor): Tensor {
   const out = floatOf(self.dtype);
   checkSupport(spec.kernel, out, { half: !!spec.half });
   const r = stepRound(out);
   const f = spec.f;
-  const result = mapUnary(self, out, out, f.length > 1 ? (x) => f(x, r) : (f as (x: number) => number));
+  const scalar = f.length > 1 ? (x: number) => f(x, r) : (f as (x: number) => number);
+  const result = spec.vec && (out.name === 'float32' || out.name === 'bfloat16')
+    ? vecUnaryKernel(self, out, spec.vec, (x) => Math.fround(scalar(x)), spec.loop ? 'loop' : 'all')
+    : mapUnary(self, out, out, scalar);
   record(spec.node, [self], result, ([g]) => [spec.grad(g!, self, result)], (n) => { n.save(self); n.save(result, true); });
   return result;
 }
