@@ -1,6 +1,6 @@
 // Engine workloads (TypeScript API, in this process): matmul in every layout, elementwise, sum,
 // softmax, tiny-op overhead with and without autograd, and the MLP train step.
-import { best } from './lib.mjs';
+import { best, bestCpu } from './lib.mjs';
 
 export const MATMUL_SIZES = [128, 256, 512, 1024];
 export const LAYOUTS = ['A·B', 'Aᵀ·B', 'A·Bᵀ'];
@@ -39,12 +39,12 @@ export function softmaxMs(torch, n) {
   return best(() => torch.softmax(x, 1), { reps: 9, inner: 2 });
 }
 
-/** µs per 2×2 add; with autograd one operand requires grad (a graph node per op). */
+/** CPU µs per 2×2 add; with autograd one operand requires grad (a graph node per op). */
 export function tinyOpUs(torch, withGrad) {
   const a = torch.rand(2, 2), b = torch.rand(2, 2);
   if (withGrad) a.requires_grad_(true);
   const N = 20000;
-  const ms = best(() => { for (let i = 0; i < N; i++) torch.add(a, b); }, { reps: 7, warmup: 2 });
+  const ms = bestCpu(() => { for (let i = 0; i < N; i++) torch.add(a, b); }, { reps: 7, warmup: 2 });
   return (ms * 1000) / N;
 }
 
@@ -67,4 +67,18 @@ export function mlpStepsPerSec(engine) {
   };
   const ms = best(step, { reps: 15, inner: 3, warmup: 3 });
   return 1000 / ms;
+}
+
+/** Every engine workload, keyed like the peers' figures. */
+export function engineFigures(engine, { sizes, elemSizes, want }) {
+  const { torch } = engine;
+  const r = { matmul: {} };
+  const safe = (f) => { try { return f(); } catch (e) { console.log(`  (skipped: ${String(e?.message ?? e).split('\n')[0]})`); return null; } };
+  if (want('matmul')) for (const n of sizes) for (const l of LAYOUTS) r.matmul[`${n} ${l}`] = safe(() => matmulGflops(torch, n, l));
+  if (want('elementwise')) for (const n of elemSizes) for (const op of ['add', 'exp']) r[`${op} ${n}`] = safe(() => elementwise(torch, op, n));
+  if (want('sum')) r.sum = safe(() => sumGBs(torch, 1 << 24));
+  if (want('softmax')) r.softmax = safe(() => softmaxMs(torch, 1024));
+  if (want('tiny')) { r.tiny = safe(() => tinyOpUs(torch, false)); r['tiny grad'] = safe(() => tinyOpUs(torch, true)); }
+  if (want('mlp')) r.mlp = safe(() => mlpStepsPerSec(engine));
+  return r;
 }

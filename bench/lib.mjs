@@ -8,13 +8,16 @@ export const benchDir = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(benchDir, '..');
 const require = createRequire(import.meta.url);
 
-/** Bundle engine/index.ts (so the benchmark runs the current sources, no build needed) and load it. */
-export async function loadEngine() {
+/**
+ * Bundle engine/index.ts (so the benchmark runs the current sources, no build needed) and load it.
+ * `from` is another checkout (e.g. an older commit unpacked with git archive) for a before/after run.
+ */
+export async function loadEngine(from = root, name = 'engine') {
   const esbuild = require('esbuild');
-  const outfile = path.join(benchDir, '.cache', 'engine.cjs');
+  const outfile = path.join(benchDir, '.cache', `${name}.cjs`);
   mkdirSync(path.dirname(outfile), { recursive: true });
   await esbuild.build({
-    entryPoints: [path.join(root, 'engine/index.ts')],
+    entryPoints: [path.join(from, 'engine/index.ts')],
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error',
   });
   return require(outfile);
@@ -35,6 +38,22 @@ export function best(fn, { reps = 7, inner = 1, warmup = 1, budgetMs = 3000 } = 
     for (let i = 0; i < inner; i++) fn();
     bestMs = Math.min(bestMs, (now() - s) / inner);
     if (r >= 1 && now() - t0 > budgetMs) break;
+  }
+  return bestMs;
+}
+
+/**
+ * Like best(), but in CPU time of this process (user + system): for single-threaded microbenchmarks
+ * on a shared, loaded machine, where wall time mostly measures the other processes.
+ */
+export function bestCpu(fn, { reps = 7, warmup = 1 } = {}) {
+  for (let i = 0; i < warmup; i++) fn();
+  let bestMs = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const c = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(c);
+    bestMs = Math.min(bestMs, (d.user + d.system) / 1000);
   }
   return bestMs;
 }

@@ -2,28 +2,39 @@
 // with its CPU (plain JS) and WASM (XNNPACK) backends, on the same workloads as engine.mjs.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { benchDir, best } from './lib.mjs';
+import { benchDir, best, bestCpu } from './lib.mjs';
 import { LAYOUTS } from './engine.mjs';
 
 /** tfjs-core with both backends registered, or null when the peers are not installed. */
 export async function loadTfjs() {
   const req = createRequire(path.join(benchDir, 'peers', 'package.json'));
   let tf;
+  const { log, warn } = console;
   try {
+    // tfjs greets Node users with a banner about tfjs-node: keep it out of the table
+    console.log = console.warn = () => {};
     tf = req('@tensorflow/tfjs-core');
     req('@tensorflow/tfjs'); // the umbrella registers the gradients (tfjs-core's CJS bundle has none)
     req('@tensorflow/tfjs-backend-cpu');
     req('@tensorflow/tfjs-backend-wasm');
   } catch {
     return null;
+  } finally {
+    console.log = log; console.warn = warn;
   }
   return tf;
 }
 
 /** Run the workloads on one tfjs backend ('cpu' | 'wasm'); returns the figures keyed like ours. */
 export async function tfjsFigures(tf, backend, { sizes, elemSizes, quick }) {
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} unavailable`);
-  await tf.ready();
+  const { log, warn } = console;
+  console.log = console.warn = () => {}; // tfjs's banner about tfjs-node
+  try {
+    if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} unavailable`);
+    await tf.ready();
+  } finally {
+    console.log = log; console.warn = warn;
+  }
   const r = { matmul: {} };
   const dispose = (t) => t.dispose();
   for (const n of sizes) {
@@ -52,7 +63,7 @@ export async function tfjsFigures(tf, backend, { sizes, elemSizes, quick }) {
   sm.dispose();
   const a2 = tf.randomUniform([2, 2]), b2 = tf.randomUniform([2, 2]);
   const N = 20000;
-  r.tiny = (best(() => { for (let i = 0; i < N; i++) tf.add(a2, b2).dispose(); }, { reps: 5 }) * 1000) / N;
+  r.tiny = (bestCpu(() => { for (let i = 0; i < N; i++) tf.add(a2, b2).dispose(); }, { reps: 5 }) * 1000) / N;
   a2.dispose(); b2.dispose();
   r.mlp = mlp(tf, quick);
   return r;

@@ -2,12 +2,15 @@
 // (TensorFlow.js cpu/wasm from bench/peers, PyTorch 1.13 through /usr/bin/python3), printing tables
 // with ratios (> 1× means Gradscope is better). Benchmarks never fail: errors become notes, exit code 0.
 //   node bench/run.mjs [--quick] [--only matmul,elementwise,sum,softmax,tiny,mlp,cli]
-//                      [--no-peers] [--no-torch] [--no-cli] [--build] [--threads N]
+//                      [--no-peers] [--no-torch] [--no-cli] [--build] [--threads N] [--baseline DIR]
+// --baseline DIR adds a 'before' column: the engine of another checkout, e.g. an older commit unpacked
+// with `git archive COMMIT engine | tar -x -C DIR`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { loadEngine, guarded, printTable, root, benchDir } from './lib.mjs';
+import { engineFigures } from './engine.mjs';
 import * as E from './engine.mjs';
 import { loadTfjs, tfjsFigures } from './peers.mjs';
 import { runScript, coldStartMs, warmRunMs } from './cli.mjs';
@@ -27,8 +30,6 @@ async function main() {
   if (threads !== null) process.env.GRADSCOPE_THREADS = threads;
   const engine = await loadEngine();
   const { torch } = engine;
-  const info = engine.backendInfo?.();
-  if (info) console.log(`engine CPU backend: ${JSON.stringify(info)}`);
 
   // ---- peers --------------------------------------------------------------------------------------
   const peers = {};
@@ -50,26 +51,25 @@ async function main() {
   const pv = (get) => Object.fromEntries(peerNames.map((p) => { try { return [p, get(peers[p])]; } catch { return [p, null]; } }));
 
   // ---- engine figures ---------------------------------------------------------------------------
+  const ours = engineFigures(engine, { sizes, elemSizes, want });
+  const baseline = opt('--baseline');
+  if (baseline) {
+    const before = await guarded('baseline engine', () => loadEngine(path.resolve(baseline), 'baseline'));
+    // the old JavaScript matmul needs minutes at 512² and up: the before column stops at 256²
+    if (before) { peers.before = engineFigures(before, { sizes: sizes.filter((n) => n <= 256), elemSizes, want }); peerNames.push('before'); }
+  }
+  const get = (f, k) => { try { return k(f); } catch { return null; } };
+  const row = (workload, unit, better, k) => rows.push({ workload, unit, better, ours: get(ours, k), peers: pv(k) });
   const rows = [];
-  if (want('matmul')) {
-    for (const n of sizes) for (const layout of E.LAYOUTS) {
-      const v = await guarded(`matmul ${n}`, () => E.matmulGflops(torch, n, layout));
-      rows.push({ workload: `matmul ${n}² ${layout}`, unit: 'GFLOP/s', ours: v, better: 'higher', peers: pv((p) => p.matmul[`${n} ${layout}`]) });
-    }
-  }
-  if (want('elementwise')) {
-    for (const n of elemSizes) for (const op of ['add', 'exp']) {
-      const v = await guarded(`${op} ${n}`, () => E.elementwise(torch, op, n));
-      rows.push({ workload: `${op} ${n >= 1 << 24 ? '16M' : '1M'} fp32`, unit: 'GB/s', ours: v, better: 'higher', peers: pv((p) => p[`${op} ${n}`]) });
-    }
-  }
-  if (want('sum')) rows.push({ workload: 'sum 16M fp32', unit: 'GB/s', ours: await guarded('sum', () => E.sumGBs(torch, 1 << 24)), better: 'higher', peers: pv((p) => p.sum) });
-  if (want('softmax')) rows.push({ workload: 'softmax 1024² (rows)', unit: 'ms', ours: await guarded('softmax', () => E.softmaxMs(torch, 1024)), better: 'lower', peers: pv((p) => p.softmax) });
+  if (want('matmul')) for (const n of sizes) for (const l of E.LAYOUTS) row(`matmul ${n}² ${l}`, 'GFLOP/s', 'higher', (f) => f.matmul[`${n} ${l}`]);
+  if (want('elementwise')) for (const n of elemSizes) for (const op of ['add', 'exp']) row(`${op} ${n >= 1 << 24 ? '16M' : '1M'} fp32`, 'GB/s', 'higher', (f) => f[`${op} ${n}`]);
+  if (want('sum')) row('sum 16M fp32', 'GB/s', 'higher', (f) => f.sum);
+  if (want('softmax')) row('softmax 1024² (rows)', 'ms', 'lower', (f) => f.softmax);
   if (want('tiny')) {
-    rows.push({ workload: 'tiny op 2×2 add (TS)', unit: 'µs/op', ours: await guarded('tiny', () => E.tinyOpUs(torch, false)), better: 'lower', peers: pv((p) => p.tiny) });
-    rows.push({ workload: 'tiny op 2×2 add, autograd (TS)', unit: 'µs/op', ours: await guarded('tiny grad', () => E.tinyOpUs(torch, true)), better: 'lower', peers: pv((p) => p['tiny grad']) });
+    row('tiny op 2×2 add (TS)', 'µs/op', 'lower', (f) => f.tiny);
+    row('tiny op 2×2 add, autograd (TS)', 'µs/op', 'lower', (f) => f['tiny grad']);
   }
-  if (want('mlp')) rows.push({ workload: 'MLP train step (TS)', unit: 'steps/s', ours: await guarded('mlp', () => E.mlpStepsPerSec(engine)), better: 'higher', peers: pv((p) => p.mlp) });
+  if (want('mlp')) row('MLP train step (TS)', 'steps/s', 'higher', (f) => f.mlp);
   printTable('Engine (TypeScript API, this process)', rows, peerNames);
 
   // ---- Python through the CLI --------------------------------------------------------------------
@@ -87,7 +87,7 @@ async function main() {
       pyRows.push({ workload: 'tiny add from Python, autograd', unit: 'µs/op', ours: tiny?.tiny_add_grad_us, better: 'lower', peers: pv((p) => p['tiny grad']) });
       pyRows.push({ workload: 'cold start to first output', unit: 'ms', ours: await guarded('cold start', () => coldStartMs(quick ? 1 : 3)), better: 'lower', peers: {} });
       pyRows.push({ workload: 'warm small run (batch)', unit: 'ms', ours: await guarded('warm run', () => warmRunMs(quick ? 3 : 10)), better: 'lower', peers: {} });
-      printTable('Python through the CLI (dist/)', pyRows, peerNames);
+      printTable('Python through the CLI (dist/)', pyRows, peerNames.filter((p) => p !== 'before'));
     }
   }
   console.log('\nRatios: > 1× means Gradscope is better (faster / higher throughput). PyTorch column: /usr/bin/python3, 1 thread, BLAS as the loader finds it.');

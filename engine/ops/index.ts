@@ -19,6 +19,7 @@ import elementwiseClamp from './table/elementwiseClamp';
 import elementwiseSelect from './table/elementwiseSelect';
 import reduce from './table/reduce';
 import linalg from './table/linalg';
+import linalgDecomp from './table/linalgDecomp';
 import sort from './table/sort';
 import shape from './table/shape';
 import indexing from './table/indexing';
@@ -32,7 +33,7 @@ import range from './table/range';
 import nn from './table/nn';
 import losses from './table/losses';
 
-export const TABLES: OpDef[][] = [creation, core, arith, unary, compare, elementwiseUnary, elementwisePow, elementwiseBinary, elementwiseTernary, elementwiseBitwise, elementwiseClamp, elementwiseSelect, reduce, linalg, sort, shape, shapeCopy, shapeJoin, shapeGrad, indexing, indexingScatter, indexingMask, random, range, nn, losses];
+export const TABLES: OpDef[][] = [creation, core, arith, unary, compare, elementwiseUnary, elementwisePow, elementwiseBinary, elementwiseTernary, elementwiseBitwise, elementwiseClamp, elementwiseSelect, reduce, linalg, linalgDecomp, sort, shape, shapeCopy, shapeJoin, shapeGrad, indexing, indexingScatter, indexingMask, random, range, nn, losses];
 
 let built = false;
 export function buildOps(): void {

@@ -186,11 +186,25 @@ function convert(p: Param, x: unknown): unknown {
       if (typeof x === 'string') { try { return dtypeOf(x); } catch { /* fallthrough */ } }
       return new BindFailure(`must be torch.dtype, not ${pyTypeName(x)}`);
     case 'Device':
-      if (typeof x === 'string' || typeof x === 'number' || x instanceof Device) return x;
+      if (typeof x === 'string' || typeof x === 'number' || x instanceof Device) return checkDevice(x);
       return new BindFailure(`must be torch.device, not ${pyTypeName(x)}`);
     default:
       return x;
   }
+}
+
+const DEVICE_TYPES = ['cpu', 'cuda', 'ipu', 'xpu', 'mkldnn', 'opengl', 'opencl', 'ideep', 'hip', 've', 'fpga', 'ort', 'xla',
+  'lazy', 'vulkan', 'mps', 'meta', 'hpu', 'privateuseone'];
+
+/** A device argument as a CPU-only PyTorch build treats it: cuda (or an int ordinal) and mps are not built in. */
+function checkDevice<T>(x: T): T {
+  const type = typeof x === 'number' ? 'cuda' : String(x).split(':')[0];
+  if (!DEVICE_TYPES.includes(type)) {
+    throw new TorchError('RuntimeError', `Expected one of ${DEVICE_TYPES.join(', ')} device type at start of device string: ${String(x)}`);
+  }
+  if (type === 'cuda') throw new TorchError('AssertionError', 'Torch not compiled with CUDA enabled');
+  if (type === 'mps') throw new TorchError('RuntimeError', 'PyTorch is not linked with support for mps devices');
+  return x;
 }
 
 function typeLabel(p: Param): string {

@@ -45,6 +45,11 @@ export function promotionOperand(x: TensorOrScalar): PromotionOperand {
 
 /** torch.result_type over tensors and scalars. */
 export function resultTypeOf(...xs: TensorOrScalar[]): DType {
+  // fast path: two tensors of one dtype, neither a wrapped number (every category rule gives that dtype)
+  if (xs.length === 2) {
+    const [a, b] = xs;
+    if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && !a.wrappedNumber && !b.wrappedNumber) return a.dtype;
+  }
   return resultType(xs.map(promotionOperand));
 }
 

@@ -160,8 +160,10 @@ export function binaryMap(a: Tensor, b: Tensor, shape: readonly number[], comput
   if (n === 0) { finish(od, outDtype); return out; }
   const na = a.numel(), nb = b.numel();
   const sameA = na === n && a.isContiguous, sameB = nb === n && b.isContiguous;
-  if (!ra && !rb && (sameA || na === 1) && (sameB || nb === 1)) {
-    binaryRow(f, od, 0, ad, a.offset, sameA ? 1 : 0, bd, b.offset, sameB ? 1 : 0, n);
+  if ((sameA ? !ra : na === 1) && (sameB ? !rb : nb === 1)) {
+    // contiguous operands and single values (a single value is read, and cast, once)
+    const A = !sameA && ra ? Float64Array.of(ra(ad[a.offset])) : ad, B = !sameB && rb ? Float64Array.of(rb(bd[b.offset])) : bd;
+    binaryRow(f, od, 0, A, A === ad ? a.offset : 0, sameA ? 1 : 0, B, B === bd ? b.offset : 0, sameB ? 1 : 0, n);
   } else if (sameA && sameB) {
     const ao = a.offset, bo = b.offset;
     for (let i = 0; i < n; i++) od[i] = f(ra ? ra(ad[ao + i]) : ad[ao + i], rb ? rb(bd[bo + i]) : bd[bo + i]);

@@ -139,6 +139,50 @@ function rowSum(d: Arr, start: number, stride: number, size: number, f32: boolea
   return f32 ? fr(fr(fr(p0 + p1) + p2) + p3) : p0 + p1 + p2 + p3;
 }
 
+/**
+ * cascade() of the `cols` adjacent columns d[start + c + i * cols] (c < cols, i < size) in one pass over
+ * memory (the flush points depend only on i, so every column adds in exactly cascade()'s order).
+ */
+function cascadeColumns(d: Arr, start: number, cols: number, size: number, f32: boolean): Float64Array {
+  const ceilLog2 = size <= 2 ? 1 : 32 - Math.clz32(size - 1);
+  const lp = Math.max(4, Math.floor(ceilLog2 / 4));
+  const step = 2 ** lp, m1 = (step - 1) * 2 ** lp, m2 = (step - 1) * 2 ** (2 * lp);
+  const a0 = new Float64Array(cols), a1 = new Float64Array(cols), a2 = new Float64Array(cols), a3 = new Float64Array(cols);
+  let i = 0;
+  const addRows = (end: number) => {
+    for (; i < end; i++) {
+      const b = start + i * cols;
+      if (f32) for (let c = 0; c < cols; c++) a0[c] = fr(a0[c] + d[b + c]);
+      else for (let c = 0; c < cols; c++) a0[c] += d[b + c];
+    }
+  };
+  while (i + step <= size) {
+    addRows(i + step);
+    for (let c = 0; c < cols; c++) { a1[c] = f32 ? fr(a1[c] + a0[c]) : a1[c] + a0[c]; a0[c] = 0; }
+    if ((i & m1) !== 0) continue;
+    for (let c = 0; c < cols; c++) { a2[c] = f32 ? fr(a2[c] + a1[c]) : a2[c] + a1[c]; a1[c] = 0; }
+    if ((i & m2) !== 0) continue;
+    for (let c = 0; c < cols; c++) { a3[c] = f32 ? fr(a3[c] + a2[c]) : a3[c] + a2[c]; a2[c] = 0; }
+  }
+  addRows(size);
+  for (let c = 0; c < cols; c++) a0[c] = f32 ? fr(fr(fr(a0[c] + a1[c]) + a2[c]) + a3[c]) : a0[c] + a1[c] + a2[c] + a3[c];
+  return a0;
+}
+
+/** rowSum(d, start + l, lanes, size, f32) for every lane l < lanes, in one pass over memory. */
+function rowSumLanes(d: Arr, start: number, lanes: number, size: number, f32: boolean): Float64Array {
+  const n = Math.floor(size / 4);
+  const out = new Float64Array(lanes);
+  const cols = n > 0 ? cascadeColumns(d, start, 4 * lanes, n, f32) : new Float64Array(4 * lanes);
+  for (let l = 0; l < lanes; l++) {
+    let p0 = cols[l];
+    const p1 = cols[l + lanes], p2 = cols[l + 2 * lanes], p3 = cols[l + 3 * lanes];
+    for (let i = n * 4; i < size; i++) p0 = f32 ? fr(p0 + d[start + l + i * lanes]) : p0 + d[start + l + i * lanes];
+    out[l] = f32 ? fr(fr(fr(p0 + p1) + p2) + p3) : p0 + p1 + p2 + p3;
+  }
+  return out;
+}
+
 /** AVX2 vector shape of a sum: scalar lanes per load, accumulator lanes, and how half types fold pairs. */
 interface SumSpec { vecLanes: number; accLanes: number; pairs: 'adjacent' | 'halves' | null }
 
@@ -193,7 +237,8 @@ export function cascadeSum(x: Tensor, reduced: readonly boolean[], ignoreNan = f
         }
         let fin = 0;
         for (let k = nv * sp.vecLanes; k < size0; k++) fin = add(fin, src[base + k]);
-        for (let l = 0; l < A; l++) fin = add(fin, rowSum(lanes, start + l, A, nv, f32));
+        const lanesum = rowSumLanes(lanes, start, A, nv, f32);
+        for (let l = 0; l < A; l++) fin = add(fin, lanesum[l]);
         put(j, fin);
       }
     } else if (is1 === 1 && size1 >= sp.vecLanes) {

@@ -10,19 +10,25 @@ import type { WasmKernels } from './wasm/index';
 /** Multiply-adds from which a product is split across threads (below, waking workers costs more). */
 export const PARALLEL_MIN_MACS = 1 << 21;
 
-// control block: Int32 words at the start of the shared memory, SLOT words per worker
-const SLOT = 16;
-const SEQ = 0, DONE = 1, READY = 2, P0 = 3; // P0..: job parameters
+// control block: Int32 words at the start of the shared memory (CTL_WORDS), SLOT words per worker.
+// A job is claimed with a compare-exchange on CLAIM (0 → 1 by the worker, 0 → 2 by the caller when the
+// worker has not started it in time), so a stuck worker can never make the caller wait forever.
+const CTL_WORDS = 512;
+const SLOT = 32;
+const SEQ = 0, DONE = 1, READY = 2, CLAIM = 3, P0 = 4; // P0..: job parameters
 const MAX_WORKERS = 15;
-/** Edge-tile scratch of worker w (128 bytes each, after the main thread's at 1024). */
-const scratchOf = (w: number) => 1024 + 128 * (w + 1);
+/** How long the caller waits for a worker to claim its slice before running it itself. */
+const CLAIM_TIMEOUT_MS = 2000;
+/** Edge-tile scratch (128 bytes) of the calling thread, and of worker w after it. */
+export const SCRATCH_MAIN = 4 * CTL_WORDS;
+const scratchOf = (w: number) => SCRATCH_MAIN + 128 * (w + 1);
 
 // The worker: instantiate the same module on the same memory, then serve jobs until told to stop.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, slot, scratch } = workerData;
 const g = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctl = new Int32Array(memory.buffer, 0, 256);
+const ctl = new Int32Array(memory.buffer, 0, ${CTL_WORDS});
 const S = slot * ${SLOT};
 let seen = Atomics.load(ctl, S + ${SEQ});
 Atomics.store(ctl, S + ${READY}, 1);
@@ -33,8 +39,8 @@ for (;;) {
   seen = seq;
   const p = S + ${P0};
   if (ctl[p] === -1) break;
-  try {
-    g.gemm(ctl[p + 1], ctl[p + 2], ctl[p + 3], ctl[p + 4], ctl[p + 5], ctl[p + 6], ctl[p + 7], ctl[p + 8], ctl[p + 9], ctl[p + 10], ctl[p + 11], scratch);
+  if (Atomics.compareExchange(ctl, S + ${CLAIM}, 0, 1) === 0) try {
+    g.gemm(ctl[p + 1], ctl[p + 2], ctl[p + 3], ctl[p + 4], ctl[p + 5], ctl[p + 6], ctl[p + 7], ctl[p + 8], ctl[p + 9], ctl[p + 10], ctl[p + 11], ctl[p + 12], scratch);
   } catch (e) {
     ctl[p] = -2;
   }
@@ -46,19 +52,19 @@ for (;;) {
 interface Pool { workers: Worker[]; ctl: Int32Array; seq: number; broken: boolean }
 let pool: Pool | null = null;
 
-/** Threads to use: GRADSCOPE_THREADS, else the machine's cores (at most 16). */
+/** Threads to use: GRADSCOPE_THREADS (at most 16), else the machine's cores (at most 8). */
 export function threadCount(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const n = Number(env?.GRADSCOPE_THREADS);
   if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_WORKERS + 1);
   let cores = 1;
   try { cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length; } catch { /* one */ }
-  return Math.max(1, Math.min(cores, MAX_WORKERS + 1));
+  return Math.max(1, Math.min(cores, 8));
 }
 
 function startPool(K: WasmKernels): Pool {
   const n = threadCount() - 1;
-  const ctl = new Int32Array(K.memory.buffer, 0, 256);
+  const ctl = new Int32Array(K.memory.buffer, 0, CTL_WORDS);
   const p: Pool = { workers: [], ctl, seq: 0, broken: n <= 0 };
   for (let w = 0; w < n && !p.broken; w++) {
     try {
@@ -86,7 +92,7 @@ function readyWorkers(K: WasmKernels): number {
   return ready;
 }
 
-export interface GemmJob { ap: number; bp: number; c: number; m: number; n: number; k: number; ldc: number; acc: number; panels: number; kc: number }
+export interface GemmJob { ap: number; bp: number; c: number; m: number; n: number; k: number; ldc: number; acc: number; panels: number; kc: number; mcp: number }
 
 /**
  * Run the blocked product of gemm.wat split by row panels over the calling thread and the ready
@@ -103,15 +109,25 @@ export function parallelGemm(K: WasmKernels, job: GemmJob): boolean {
   for (let w = 0; w < parts - 1; w++) {
     const b = w * SLOT + P0, c = p.ctl;
     c[b] = 1; c[b + 1] = job.ap; c[b + 2] = job.bp; c[b + 3] = job.c; c[b + 4] = job.m; c[b + 5] = job.n;
-    c[b + 6] = job.k; c[b + 7] = job.ldc; c[b + 8] = job.acc; c[b + 9] = bounds(w + 1); c[b + 10] = bounds(w + 2); c[b + 11] = job.kc;
+    c[b + 6] = job.k; c[b + 7] = job.ldc; c[b + 8] = job.acc; c[b + 9] = bounds(w + 1); c[b + 10] = bounds(w + 2); c[b + 11] = job.kc; c[b + 12] = job.mcp;
+    Atomics.store(c, w * SLOT + CLAIM, 0);
     Atomics.store(c, w * SLOT + SEQ, seq);
     Atomics.notify(c, w * SLOT + SEQ);
   }
   // the calling thread takes the first slice
-  K.gemm.gemm(job.ap, job.bp, job.c, job.m, job.n, job.k, job.ldc, job.acc, 0, bounds(1), job.kc, 1024);
+  K.gemm.gemm(job.ap, job.bp, job.c, job.m, job.n, job.k, job.ldc, job.acc, 0, bounds(1), job.kc, job.mcp, SCRATCH_MAIN);
+  const t0 = Date.now();
   for (let w = 0; w < parts - 1; w++) {
     const at = w * SLOT + DONE;
-    while (Atomics.load(p.ctl, at) !== seq) Atomics.wait(p.ctl, at, Atomics.load(p.ctl, at), 1000);
+    while (Atomics.load(p.ctl, at) !== seq) {
+      Atomics.wait(p.ctl, at, Atomics.load(p.ctl, at), 50);
+      if (Date.now() - t0 > CLAIM_TIMEOUT_MS && Atomics.compareExchange(p.ctl, w * SLOT + CLAIM, 0, 2) === 0) {
+        // the worker never started this slice: run it here and stop using the workers
+        p.broken = true;
+        K.gemm.gemm(job.ap, job.bp, job.c, job.m, job.n, job.k, job.ldc, job.acc, bounds(w + 1), bounds(w + 2), job.kc, job.mcp, SCRATCH_MAIN);
+        break;
+      }
+    }
   }
   for (let w = 0; w < parts - 1; w++) {
     if (p.ctl[w * SLOT + P0] === -2) { p.broken = true; throw new Error('gradscope: a matmul worker thread failed'); }

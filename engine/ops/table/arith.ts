@@ -11,6 +11,7 @@ import { defineOps, OpDef } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, callKw, resultTypeOf, sumToShape, toTensor, wrapScalar } from '../util';
 import { checkSupport, mapBinary, recordNotImplemented, stepRound } from './elementwiseUtil';
+import { ADD, DIV, MUL, SUB } from '../../backends/cpu/elementwise';
 
 /** Elementwise binary kernel with promotion: compute in the common dtype. */
 export function binary(a: Tensor, b: Tensor, f: (x: number, y: number) => number, outDtype?: import('../../dtype').DType): Tensor {
@@ -29,7 +30,7 @@ function add(self: Tensor, other: Tensor, alpha: Scalar, name: string, sign: 1 |
   // ufunc::add: self + alpha * other as one fused multiply-add, alpha in the compute precision
   const al = common.category === 'float' ? stepRound(common)(scalarValue(alpha) * sign) : scalarValue(alpha) * sign;
   const fma = common === dtypes.float64 ? fma64 : fma32;
-  const out = binary(self, other, al === 1 ? (x, y) => x + y : al === -1 ? (x, y) => x - y
+  const out = mapBinary(self, other, common, common, al === 1 ? ADD : al === -1 ? SUB
     : common.category === 'float' ? (x, y) => fma(al, y, x) : (x, y) => x + al * y);
   record(name, [self, other], out, ([g]) => [
     sumToShape(g!, self.shape),
@@ -46,7 +47,7 @@ function subCheck(self: Tensor, other: Tensor): void {
 }
 
 function mul(self: Tensor, other: Tensor): Tensor {
-  const out = binary(self, other, (x, y) => x * y);
+  const out = binary(self, other, MUL);
   record('MulBackward0', [self, other], out, ([g]) => [
     self.requiresGrad ? sumToShape(call('mul', g!, other), self.shape) : null,
     other.requiresGrad ? sumToShape(call('mul', g!, self), other.shape) : null,
@@ -79,7 +80,7 @@ function div(self: Tensor, other: Tensor, mode: string | null, node = 'DivBackwa
   const common = resultTypeOf(self, other);
   if (mode === null) {
     const outT = common.category === 'float' ? common : getDefaultDType();
-    const out = mapBinary(self, other, outT, outT, (x, y) => x / y);
+    const out = mapBinary(self, other, outT, outT, DIV);
     record('DivBackward0', [self, other], out, ([g]) => [
       self.requiresGrad ? sumToShape(call('div', g!, other), self.shape) : null,
       other.requiresGrad ? sumToShape(call('mul', call('neg', g!), call('div', call('div', self, other), other)), other.shape) : null,

@@ -175,17 +175,18 @@ export default defineOps([
       const size: number[] = a.size;
       check(size.length >= self.ndim, () => `expand(torch.${self.dtype.legacyName.replace('Tensor', '')}Tensor{[${self.shape.join(', ')}]}, size=[${size.join(', ')}]): the number of sizes provided (${size.length}) must be greater or equal to the number of dimensions in the tensor (${self.ndim})`);
       const off = size.length - self.ndim;
-      const shape: number[] = [], strides: number[] = [];
-      for (let i = 0; i < size.length; i++) {
+      const shape: number[] = new Array(size.length), strides: number[] = new Array(size.length);
+      // inferExpandGeometry's order: from the last dim, so the first mismatch reported is the innermost
+      for (let i = size.length - 1; i >= 0; i--) {
         const j = i - off;
         if (j < 0) {
           check(size[i] >= 0, () => `The expanded size of the tensor (${size[i]}) isn't allowed in a leading, non-existing dimension ${i}`);
-          shape.push(size[i]); strides.push(0);
+          shape[i] = size[i]; strides[i] = 0;
         } else {
           const s = self.shape[j];
           const want = size[i] === -1 ? s : size[i];
           check(s === want || s === 1, () => `The expanded size of the tensor (${want}) must match the existing size (${s}) at non-singleton dimension ${i}.  Target sizes: [${size.join(', ')}].  Tensor sizes: [${self.shape.join(', ')}]`);
-          shape.push(want); strides.push(s === want ? self.strides[j] : 0);
+          shape[i] = want; strides[i] = s === want ? self.strides[j] : 0;
         }
       }
       const out = makeView(self, shape, strides, self.offset);

@@ -4,12 +4,14 @@
 // A·B, Aᵀ·B and A·Bᵀ share one inner loop), multiplied (split across threads when large) and copied
 // back.
 import { RESERVED_BYTES, WasmKernels, ensureBytes, heapF32, kernels } from './index';
-import { parallelGemm } from '../threads';
+import { SCRATCH_MAIN, parallelGemm } from '../threads';
 
 /** Products below this many multiply-adds stay in JavaScript (the copies would dominate). */
 export const WASM_GEMM_MIN_MACS = 4096;
 /** k block: the partial sums pass through C (as float32, so the order is unchanged) every KC steps. */
 const KC = 256;
+/** Row block, in 4-row panels: its packed A block (MCP*4 × KC floats, 64 KiB) stays in L2. */
+const MCP = 16;
 
 const fr = Math.fround;
 const align = (x: number) => (x + 63) & ~63;
@@ -73,9 +75,6 @@ export function sgemmWasm(
 /** The blocked product over all row panels, on both cores when it is large enough. */
 function runGemm(K: WasmKernels, ap: number, bp: number, x: number, rows: number, cols: number, k: number, acc: boolean): void {
   const panels = Math.ceil(rows / 4);
-  if (parallelGemm(K, { ap, bp, c: x, m: rows, n: cols, k, ldc: cols, acc: acc ? 1 : 0, panels, kc: KC })) return;
-  K.gemm.gemm(ap, bp, x, rows, cols, k, cols, acc ? 1 : 0, 0, panels, KC, SCRATCH_MAIN);
+  if (parallelGemm(K, { ap, bp, c: x, m: rows, n: cols, k, ldc: cols, acc: acc ? 1 : 0, panels, kc: KC, mcp: MCP })) return;
+  K.gemm.gemm(ap, bp, x, rows, cols, k, cols, acc ? 1 : 0, 0, panels, KC, MCP, SCRATCH_MAIN);
 }
-
-/** The main thread's 128-byte edge-tile scratch (threads.ts gives each worker its own). */
-export const SCRATCH_MAIN = 1024;

@@ -8,7 +8,7 @@ export interface GemmExports {
   pack_a(src: number, rs: number, cs: number, m: number, k: number, dst: number): void;
   pack_b(src: number, rs: number, cs: number, k: number, n: number, dst: number): void;
   gemm(ap: number, bp: number, c: number, m: number, n: number, k: number, ldc: number, acc: number,
-    ip0: number, ip1: number, kcmax: number, scratch: number): void;
+    ip0: number, ip1: number, kcmax: number, mcp: number, scratch: number): void;
 }
 
 export interface WasmKernels {
