@@ -178,7 +178,6 @@ export class NotebookKernel implements vscode.Disposable {
       exec.end(true, Date.now());
       return true;
     }
-    const entry = st.entry;
     st.running = exec;
     try {
       return await this.runStarted(st, exec, code);

@@ -158,14 +158,15 @@ def _displayhook(value, code):
         return
     r = format_value(value)
     ns = _state['ns']
-    last = _state['last']
-    update = all(name not in ns or ns[name] is mine for name, mine in zip(('_', '__', '___'), last))
-    last[:] = [value, last[0], last[1]]
-    if update:
-        ns['_'], ns['__'], ns['___'] = last
-    count = _state['count']
-    ns['_' + str(count)] = value
-    ns['_oh'][count] = value
+    if value is not ns['_oh']:  # showing Out itself does not store it in Out
+        last = _state['last']
+        update = all(name not in ns or ns[name] is mine for name, mine in zip(('_', '__', '___'), last))
+        last[:] = [value, last[0], last[1]]
+        if update:
+            ns['_'], ns['__'], ns['___'] = last
+        count = _state['count']
+        ns['_' + str(count)] = value
+        ns['_oh'][count] = value
     if r and r[0]:
         _publish('result', r[0], r[1], value)
 
