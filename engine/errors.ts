@@ -2,7 +2,8 @@
 
 export type PyErrorType =
   | 'RuntimeError' | 'IndexError' | 'ValueError' | 'TypeError' | 'NotImplementedError'
-  | 'AttributeError' | 'KeyError' | 'ZeroDivisionError' | 'StopIteration' | 'AssertionError';
+  | 'AttributeError' | 'KeyError' | 'ZeroDivisionError' | 'StopIteration' | 'AssertionError'
+  | '_LinAlgError'; // torch._C._LinAlgError (torch.linalg.LinAlgError), a RuntimeError subclass
 
 export class TorchError extends Error {
   constructor(readonly pyType: PyErrorType, message: string) {

@@ -2,7 +2,7 @@
 // so the grad_fn chain matches), mm, bmm, mv, dot, vdot, inner, outer/ger, addmm, addmv, baddbmm,
 // addbmm, einsum, tensordot, trace, kron, norm, linalg.vector_norm, linalg.norm. Float results match the
 // reference BLAS bit for bit (engine/backends/cpu/matmul.ts).
-import { record } from '../../autograd';
+import { noGrad, record } from '../../autograd';
 import { DType, dtypes } from '../../dtype';
 import { check, runtimeError, valueError } from '../../errors';
 import { PyFloat, Scalar, isScalar, scalarValue } from '../../scalar';
@@ -559,6 +559,141 @@ function linalgNorm(self: Tensor, ord: Scalar | string | null, dim: number[] | n
   return vectorNormOp(self, ord ?? new PyFloat(2), dim, keepdim, dtype);
 }
 
+// ---- cross / cdist ----------------------------------------------------------------------------------
+
+/** torch.cross's default dim (1.13): the first dim of size 3. */
+function defaultCrossDim(self: Tensor): number {
+  const d = self.shape.indexOf(3);
+  check(d >= 0, 'no dimension of size 3 in input');
+  return d;
+}
+
+function linalgCross(x: Tensor, y: Tensor, dim: number): Tensor {
+  check(x.ndim === y.ndim, 'linalg.cross: inputs must have the same number of dimensions.');
+  const d = wrapDim(dim, x.ndim);
+  check(x.shape[d] === 3 && y.shape[d] === 3, () => `linalg.cross: inputs dimension ${dim} must have length 3. Got ${x.shape[d]} and ${y.shape[d]}`);
+  const shape = broadcastShapes(x.shape, y.shape);
+  sameDtype(x, y);
+  const xs = call('expand', x, shape), ys = call('expand', y, shape);
+  const rd = roundFor(x.dtype);
+  const xv = xs.contiguousData(), yv = ys.contiguousData();
+  const inner = shape.slice(d + 1).reduce((p, v) => p * v, 1);
+  const out = new Float64Array(xv.length);
+  for (let base = 0; base < xv.length; base++) {
+    if (Math.floor(base / inner) % 3 !== 0) continue;
+    const at = (k: number) => base + k * inner;
+    const a = [0, 1, 2].map((k) => xv[at(k)]), b = [0, 1, 2].map((k) => yv[at(k)]);
+    out[at(0)] = rd(rd(a[1] * b[2]) - rd(a[2] * b[1]));
+    out[at(1)] = rd(rd(a[2] * b[0]) - rd(a[0] * b[2]));
+    out[at(2)] = rd(rd(a[0] * b[1]) - rd(a[1] * b[0]));
+  }
+  const res = fromValues(shape, x.dtype, out);
+  record('LinalgCrossBackward0', [x, y], res, ([g]) => [
+    x.requiresGrad ? sumToShape(callKw('linalg_cross', [y, g!], { dim: d }), x.shape) : null,
+    y.requiresGrad ? sumToShape(callKw('linalg_cross', [g!, x], { dim: d }), y.shape) : null,
+  ]);
+  return res;
+}
+
+/** _cdist_forward's direct kernel: out[b, i, j] = ||x1[b, i] - x2[b, j]||_p (float accumulation). */
+function cdistValues(x1: Tensor, x2: Tensor, p: number, bs: number, P: number, R: number, M: number): Float64Array {
+  const rd = roundFor(x1.dtype);
+  const a = x1.contiguousData(), b = x2.contiguousData();
+  const out = new Float64Array(bs * P * R);
+  for (let k = 0; k < bs; k++) for (let i = 0; i < P; i++) for (let j = 0; j < R; j++) {
+    let acc = 0;
+    for (let m = 0; m < M; m++) {
+      const d = Math.abs(rd(a[(k * P + i) * M + m] - b[(k * R + j) * M + m]));
+      if (p === 0) acc = rd(acc + (d !== 0 ? 1 : 0));
+      else if (p === 1) acc = rd(acc + d);
+      else if (p === 2) acc = rd(acc + rd(d * d));
+      else if (p === Infinity) acc = Math.max(acc, d);
+      else acc = rd(acc + rd(Math.pow(d, p)));
+    }
+    out[(k * P + i) * R + j] = p === 2 ? rd(Math.sqrt(acc)) : p === 0 || p === 1 || p === Infinity ? acc : rd(Math.pow(acc, rd(1 / p)));
+  }
+  return out;
+}
+
+/** _cdist_backward: grad w.r.t. x1 (call with the transposed grad/dist and swapped inputs for x2). */
+function cdistGrad(g: Tensor, x1: Tensor, x2: Tensor, p: number, dist: Tensor, bs: number, P: number, R: number, M: number): Tensor {
+  const rd = roundFor(x1.dtype);
+  const a = x1.contiguousData(), b = x2.contiguousData(), gv = g.contiguousData(), dv = dist.contiguousData();
+  const out = new Float64Array(bs * P * M);
+  if (p !== 0) for (let k = 0; k < bs; k++) for (let i = 0; i < P; i++) for (let m = 0; m < M; m++) {
+    let acc = 0;
+    for (let j = 0; j < R; j++) {
+      const diff = rd(a[(k * P + i) * M + m] - b[(k * R + j) * M + m]);
+      const gr = gv[(k * P + i) * R + j], dist_ = dv[(k * P + i) * R + j];
+      let v: number;
+      if (p === 1) v = rd(gr * Math.sign(diff));
+      else if (dist_ === 0) v = 0;
+      else if (p === 2) v = rd(rd(gr * diff) / dist_);
+      else if (p === Infinity) v = rd(rd(gr * Math.sign(diff)) * (Math.abs(diff) === dist_ ? 1 : 0));
+      else if (p < 2) v = rd(rd(Math.sign(diff) * rd(Math.pow(Math.abs(diff), p - 1))) * rd(gr / rd(Math.pow(dist_, p - 1))));
+      else v = rd(rd(diff * rd(Math.pow(Math.abs(diff), p - 2))) * rd(gr / rd(Math.pow(dist_, p - 1))));
+      acc = rd(acc + v);
+    }
+    out[(k * P + i) * M + m] = acc;
+  }
+  return fromValues(x1.shape, x1.dtype, out);
+}
+
+/**
+ * _euclidean_dist, cdist's p=2 path for more than 25 rows: sqrt(clamp_min(x1_ @ x2_^T, 0)) with
+ * x1_ = [-2 x1, |x1|^2, 1] and x2_ = [x2, 1, |x2|^2] (values by the engine's matmul), EuclideanDistBackward0.
+ */
+function euclideanDist(x1: Tensor, x2: Tensor): Tensor {
+  const out = noGrad(() => {
+    const n1 = callKw('sum', [call('pow', x1, 2), -1], { keepdim: true }), n2 = callKw('sum', [call('pow', x2, 2), -1], { keepdim: true });
+    const a = call('cat', [call('mul', x1, -2), n1, call('ones_like', n1)], -1);
+    const b = call('cat', [x2, call('ones_like', n2), n2], -1);
+    return call('sqrt', call('clamp_min', call('matmul', a, call('transpose', b, -2, -1)), 0));
+  });
+  record('EuclideanDistBackward0', [x1, x2], out, ([g]) => {
+    const ratio = call('masked_fill', call('div', g!, out), call('eq', out, 0), 0);
+    return [
+      x1.requiresGrad ? call('sub', call('mul', x1, callKw('sum', [ratio, -1], { keepdim: true })), call('matmul', ratio, x2)) : null,
+      x2.requiresGrad ? call('sub', call('mul', x2, call('unsqueeze', call('sum', ratio, -2), -1)), call('matmul', call('transpose', ratio, -2, -1), x1)) : null,
+    ];
+  });
+  return out;
+}
+
+function cdist(x1: Tensor, x2: Tensor, p: number, computeMode: string | null): Tensor {
+  const modes = [null, 'use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist', 'donot_use_mm_for_euclid_dist'];
+  if (!modes.includes(computeMode)) throw valueError(`${computeMode} is not a valid value for compute_mode`);
+  const mode = Math.max(0, modes.indexOf(computeMode) - 1);
+  check(x1.ndim >= 2, () => `cdist only supports at least 2D tensors, X1 got: ${x1.ndim}D`);
+  check(x2.ndim >= 2, () => `cdist only supports at least 2D tensors, X2 got: ${x2.ndim}D`);
+  check(x1.dtype.category === 'float', () => `cdist only supports floating-point dtypes, X1 got: ${short(x1.dtype)}`);
+  check(x2.dtype.category === 'float', () => `cdist only supports floating-point dtypes, X2 got: ${short(x2.dtype)}`);
+  const M = x1.shape[x1.ndim - 1];
+  check(M === x2.shape[x2.ndim - 1], () => `X1 and X2 must have the same number of columns. X1: ${M} X2: ${x2.shape[x2.ndim - 1]}`);
+  check(p >= 0, 'cdist only supports non-negative p values');
+  sameDtype(x1, x2);
+  const P = x1.shape[x1.ndim - 2], R = x2.shape[x2.ndim - 2];
+  const batch = broadcastShapes(x1.shape.slice(0, -2), x2.shape.slice(0, -2));
+  const bs = batch.reduce((q, v) => q * v, 1);
+  if (p === 2 && (mode === 1 || (mode === 0 && (P > 25 || R > 25))) && x1.numel() > 0 && x2.numel() > 0 && M > 0) {
+    const d = bs === 1 ? euclideanDist(x1, x2)
+      : euclideanDist(call('reshape', call('expand', x1, [...batch, P, M]), [bs, P, M]), call('reshape', call('expand', x2, [...batch, R, M]), [bs, R, M]));
+    return call('view', d, [...batch, P, R]);
+  }
+  const e1 = call('reshape', call('expand', x1, [...batch, P, M]), [bs, P, M]);
+  const e2 = call('reshape', call('expand', x2, [...batch, R, M]), [bs, R, M]);
+  const out = fromValues([...batch, P, R], x1.dtype, cdistValues(e1, e2, p, bs, P, R, M));
+  record('CdistBackward0', [x1, x2], out, ([g]) => {
+    const g3 = call('reshape', g!, [bs, P, R]), d3 = call('reshape', out, [bs, P, R]);
+    const tr = (t: Tensor) => call('contiguous', call('transpose', t, 1, 2));
+    return [
+      x1.requiresGrad ? sumToShape(call('reshape', cdistGrad(g3, e1, e2, p, d3, bs, P, R, M), [...batch, P, M]), x1.shape) : null,
+      x2.requiresGrad ? sumToShape(call('reshape', cdistGrad(tr(g3), e2, e1, p, tr(d3), bs, R, P, M), [...batch, R, M]), x2.shape) : null,
+    ];
+  });
+  return out;
+}
+
 // ---- the table ---------------------------------------------------------------------------------------
 
 const M = (shape: number[], extra: Record<string, unknown> = {}) => ({ t: shape, grad: true, ...extra });
@@ -714,6 +849,30 @@ export default defineOps([
       { args: ['ij,jk->ik', M([2, 3]), M([3, 4])] }, { args: ['ij->ji', M([2, 3])] }, { args: ['i,i->', M([3]), M([3])] },
       { args: ['ij->', M([2, 3])] }, { args: ['ii->i', M([3, 3])] }, { args: ['i,j->ij', M([2]), M([3])] },
       { args: ['bij,bjk->bik', M([2, 2, 3]), M([2, 3, 2])] }, { args: ['...ij,...jk', M([2, 2, 3]), M([3, 2])] },
+    ],
+  },
+  {
+    name: 'cross', sig: 'cross(Tensor self, Tensor other, int? dim=None)',
+    doc: 'Cross product of 3-vectors along dim (default: the first dim of size 3).',
+    impl: (a) => linalgCross(a.self, a.other, a.dim ?? defaultCrossDim(a.self)),
+    samples: [{ args: [M([3]), M([3])] }, { args: [M([2, 3]), M([1, 3])], kwargs: { dim: 1 } }, { args: [M([3, 2]), M([3, 2])] }, { args: [{ t: [2, 3], dtype: 'int64' }, { t: [2, 3], dtype: 'int64' }, -1] }],
+  },
+  {
+    name: 'linalg_cross', ns: 'linalg', variants: ['function'], sig: 'linalg_cross(Tensor self, Tensor other, *, int dim=-1)',
+    doc: 'Cross product of 3-vectors along dim (default -1), broadcasting the other dims.',
+    impl: (a) => linalgCross(a.self, a.other, a.dim),
+    samples: [{ args: [M([2, 3]), M([2, 3])] }, { args: [M([3, 2], { dtype: 'float64' }), M([3, 1], { dtype: 'float64' })], kwargs: { dim: 0 } }],
+  },
+  {
+    name: 'cdist', variants: ['function'], sig: 'cdist(Tensor x1, Tensor x2, float p=2, str? compute_mode=None)',
+    doc: 'p-norm distances between each row of x1 and each row of x2 (batched).',
+    impl: (a) => cdist(a.x1, a.x2, pValue(a.p), a.compute_mode),
+    samples: [
+      { args: [M([3, 2]), M([4, 2])] }, { args: [M([2, 3]), M([2, 3])], kwargs: { p: { f: 1.0 } }, noGradcheck: true },
+      { args: [M([2, 2, 3], { dtype: 'float64' }), M([3, 3], { dtype: 'float64' })], kwargs: { p: { f: 3.0 } } },
+      { args: [M([2, 3]), M([3, 3])], kwargs: { p: { f: Infinity } }, noGradcheck: true },
+      { args: [M([30, 2]), M([3, 2])], noGradcheck: true }, // coinciding sample rows: sqrt(0) is non-smooth
+      { args: [M([2, 3, 2]), M([2, 4, 2])], kwargs: { compute_mode: 'use_mm_for_euclid_dist' }, noGradcheck: true },
     ],
   },
 ]);

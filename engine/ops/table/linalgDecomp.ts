@@ -2,9 +2,9 @@
 // The LU factorisation replays reference LAPACK's recursive getrf2 (partial pivoting, reciprocal scaling)
 // and getrs (triangular solves in reference BLAS order), rounding every step to the dtype, so float32
 // results print like PyTorch 1.13's. Like ATen, a contiguous A is factored as A^T (F-contiguous view).
-import { record } from '../../autograd';
+import { isGradEnabled, record } from '../../autograd';
 import { DType, dtypes } from '../../dtype';
-import { TorchError, check } from '../../errors';
+import { TorchError, check, runtimeError } from '../../errors';
 import { namedTuple } from '../../namedtuple';
 import { Tensor } from '../../tensor';
 import { roundFor } from '../../backends/cpu/matmul';
@@ -120,7 +120,10 @@ function checkSquare(A: Tensor, fn: string): void {
   const [r, c] = A.shape.slice(-2);
   check(r === c, () => `${fn}: A must be batches of square matrices, but they are ${r} by ${c} matrices`);
   check(A.dtype.category === 'float', () => `${fn}: Expected a floating point or complex tensor as input. Got ${short(A.dtype)}`);
-  check(A.dtype.name === 'float32' || A.dtype.name === 'float64', () => `${fn}: Low precision dtypes not supported. Got ${A.dtype.name === 'float16' ? 'Half' : 'BFloat16'}`);
+  if (A.dtype.name === 'float32' || A.dtype.name === 'float64') return;
+  // linalg.det has no low-precision check of its own: its LU kernel's dispatch rejects the dtype
+  check(fn !== 'linalg.det', () => `"lu_cpu" not implemented for '${short(A.dtype)}'`);
+  throw runtimeError(`${fn}: Low precision dtypes not supported. Got ${short(A.dtype)}`);
 }
 
 /** Factors every matrix of the batch; ATen factors A^T when A is contiguous (det(A^T) = det(A)). */
@@ -140,6 +143,28 @@ function factorBatch(A: Tensor): { lus: LU[]; transposed: boolean } {
 
 const pivSign = (lu: LU) => { let s = 1; for (let i = 0; i < lu.n; i++) if (lu.piv[i] !== i + 1) s = -s; return s; };
 
+/**
+ * s * A^{-T} per matrix (the det / slogdet gradients): like ATen, lu_solve with the saved LU on diag(s)
+ * (rounded as getrs does); under create_graph a differentiable composite through linalg_inv instead.
+ */
+function cofactorGrad(A: Tensor, s: Tensor): Tensor {
+  if (isGradEnabled()) {
+    return call('mul', call('unsqueeze', call('unsqueeze', s, -1), -1), call('transpose', call('linalg_inv', A), -2, -1));
+  }
+  const n = A.shape[A.ndim - 1];
+  const rd = roundFor(A.dtype);
+  const { lus, transposed } = factorBatch(A);
+  const sv = s.contiguousData();
+  const out = new Float64Array(A.numel());
+  lus.forEach((lu, b) => {
+    const x = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) x[i * n + i] = sv[b];
+    luSolve(lu, x, n, !transposed, rd);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[b * n * n + i * n + j] = x[j * n + i];
+  });
+  return fromValues(A.shape, A.dtype, out);
+}
+
 function det(A: Tensor): Tensor {
   checkSquare(A, 'linalg.det');
   const rd = roundFor(A.dtype);
@@ -149,11 +174,7 @@ function det(A: Tensor): Tensor {
     return rd(pivSign(lu) * p);
   });
   const out = fromValues(A.shape.slice(0, -2), A.dtype, vals);
-  record('LinalgDetBackward0', [A], out, ([g]) => {
-    // det(A) * A^{-H}, via the inverse (gradient of a singular A is not supported by this path)
-    const s = call('unsqueeze', call('unsqueeze', call('mul', g!, out), -1), -1);
-    return [call('mul', s, call('transpose', call('linalg_inv', A), -2, -1))];
-  });
+  record('LinalgDetBackward0', [A], out, ([g]) => [cofactorGrad(A, call('mul', g!, out))]);
   return out;
 }
 
@@ -172,11 +193,7 @@ function slogdet(A: Tensor, tupleName: string) {
   }
   const bs = A.shape.slice(0, -2);
   const sign = fromValues(bs, A.dtype, signs), logabsdet = fromValues(bs, A.dtype, logs);
-  record('LinalgSlogdetBackward0', [A], [sign, logabsdet], ([, g]) => {
-    if (!g) return [null];
-    const s = call('unsqueeze', call('unsqueeze', g, -1), -1);
-    return [call('mul', s, call('transpose', call('linalg_inv', A), -2, -1))];
-  });
+  record('LinalgSlogdetBackward0', [A], [sign, logabsdet], ([, g]) => [g ? cofactorGrad(A, g) : null]);
   return namedTuple(tupleName, ['sign', 'logabsdet'], [sign, logabsdet]);
 }
 
@@ -192,7 +209,7 @@ function invValues(A: Tensor, checkErrors: boolean): { inv: Tensor; infos: numbe
     infos.push(lu.info);
     if (lu.info > 0 && checkErrors) {
       const pre = A.ndim > 2 ? `(Batch element ${b}): ` : '';
-      throw new TorchError('RuntimeError', `linalg.inv: ${pre}The diagonal element ${lu.info} is zero, the inversion could not be completed because the input matrix is singular.`);
+      throw new TorchError('_LinAlgError', `linalg.inv: ${pre}The diagonal element ${lu.info} is zero, the inversion could not be completed because the input matrix is singular.`);
     }
     const x = new Float64Array(n * n);
     for (let i = 0; i < n; i++) x[i * n + i] = 1;

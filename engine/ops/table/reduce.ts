@@ -512,6 +512,28 @@ function cumExtreme(self: Tensor, dim: number, fn: 'cummax' | 'cummin') {
 
 // ---- the table ------------------------------------------------------------------------------------
 
+/** bincount (_bincount_cpu): counts (int64), or sums of weights (float32 weights stay float, others double). */
+function bincount(self: Tensor, weights: Tensor | null, minlength: number): Tensor {
+  check(minlength >= 0, 'minlength should be >= 0');
+  if (self.ndim === 1 && self.numel() === 0) return fromValues([minlength], dtypes.int64, new Float64Array(minlength));
+  if (self.dtype.category !== 'int') throw runtimeError(`"bincount_cpu" not implemented for '${shortTypeName(self.dtype)}'`);
+  const xs = self.toFlatArray();
+  check(self.ndim === 1 && xs.every((v) => v >= 0), 'bincount only supports 1-d non-negative integral inputs.');
+  check(!weights || (weights.ndim === 1 && weights.shape[0] === xs.length), 'weights should be 1-d and have the same length as input');
+  const n = Math.max(minlength, xs.reduce((m, v) => Math.max(m, v + 1), 0));
+  const out = new Float64Array(n);
+  if (!weights) {
+    for (const v of xs) out[v]++;
+    return fromValues([n], dtypes.int64, out);
+  }
+  const single = weights.dtype === dtypes.float32;
+  const ws = weights.toFlatArray();
+  xs.forEach((v, i) => { out[v] = single ? Math.fround(out[v] + ws[i]) : out[v] + ws[i]; });
+  const res = fromValues([n], single ? dtypes.float32 : dtypes.float64, out);
+  record('NotImplemented', [weights], res, () => { throw runtimeError('derivative for bincount is not implemented'); });
+  return res;
+}
+
 const G23 = { t: [2, 3], grad: true };
 const TIES = { t: [2, 3], grad: true, values: [1, 3, 3, 2, 2, 0.5] };
 
@@ -688,5 +710,16 @@ export default defineOps([
     doc: 'Running minimum along dim, as (values, indices); a later equal element takes over.',
     impl: (a) => cumExtreme(a.self, a.dim, 'cummin'),
     samples: [{ args: [{ t: [2, 3], grad: true, values: [3, 1, 1, 2, 2, 0] }, 1], noGradcheck: true }, { args: [G23, 1] }],
+  },
+  {
+    name: 'bincount', sig: 'bincount(Tensor self, Tensor? weights=None, int minlength=0)',
+    doc: 'Counts of each value of a 1-D non-negative integer tensor (or sums of weights), at least minlength bins.',
+    impl: (a) => bincount(a.self, a.weights, a.minlength),
+    samples: [
+      { args: [{ t: [6], dtype: 'int64', values: [3, 1, 2, 3, 1, 1] }] },
+      { args: [{ t: [4], dtype: 'int32', values: [0, 2, 2, 5] }], kwargs: { minlength: 8 } },
+      { args: [{ t: [3], dtype: 'int64', values: [1, 2, 2] }, { t: [3] }] },
+      { args: [{ t: [3], dtype: 'uint8', values: [1, 0, 1] }, { t: [3], dtype: 'float64' }, 1] },
+    ],
   },
 ]);

@@ -168,6 +168,14 @@ _PY_TYPES = {n: getattr(builtins, n) for n in (
     'ZeroDivisionError', 'StopIteration', 'AssertionError')}
 
 
+class _LinAlgError(RuntimeError):
+    """torch._C._LinAlgError (torch.linalg.LinAlgError): raised for singular / non-PD matrices."""
+
+
+_LinAlgError.__module__ = 'torch._C'
+_PY_TYPES['_LinAlgError'] = _LinAlgError
+
+
 def error(e):
     """The Python exception for a JS error: an engine TorchError keeps its Python type and message;
     anything else becomes a RuntimeError."""

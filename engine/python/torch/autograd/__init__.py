@@ -3,7 +3,7 @@ import _gradscope as _gs
 from pyodide.ffi import to_js
 
 from .. import _bridge
-from . import grad_mode, graph, function
+from . import grad_mode, graph, function, functional
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .function import Function
 

@@ -2,3 +2,4 @@
 from .. import _bridge
 
 globals().update(_bridge.namespace_functions('linalg'))
+LinAlgError = _bridge._LinAlgError
