@@ -111,6 +111,18 @@ export function castValue(dtype: DType, x: number): number {
   }
 }
 
+/**
+ * A floating-point value converted to integer `dtype` as PyTorch's CPU kernels do (x86 cvtt): truncation,
+ * out-of-range values and NaN give INT32_MIN (INT64_MIN for int64), and the narrow types keep the low bits
+ * of that int32 (so 1e10 -> int8 is 0). castValue wraps instead, which is right for integer sources.
+ */
+export function castFloatToInt(dtype: DType, x: number): number {
+  const t = Math.trunc(x);
+  if (dtype.name === 'int64') return t >= -9223372036854775808 && t < 9223372036854775808 ? t || 0 : -9223372036854775808;
+  const i32 = t >= -2147483648 && t <= 2147483647 ? t | 0 : -2147483648;
+  return dtype.name === 'bool' ? (x !== 0 ? 1 : 0) : castValue(dtype, i32);
+}
+
 /** Store converter for a typed array of `dtype`: identity where the typed array already converts. */
 export function storeConverter(dtype: DType): ((x: number) => number) | null {
   if (!dtype.needsConvert) return null;

@@ -21,6 +21,8 @@ export interface Param {
   kwOnly: boolean;
   /** Python-level *args, written `Tensor[] *tensors` (torch.broadcast_tensors(*tensors)): takes all remaining positionals */
   varargs?: boolean;
+  /** written SymInt[]: messages say "tuple of SymInts" */
+  sym?: boolean;
 }
 
 export interface Schema {
@@ -79,7 +81,7 @@ export function parseSchema(text: string): Schema {
     const type = TYPE_ALIASES[tstr];
     if (!type) throw new Error(`bad type ${tstr} in ${text}`);
     params.push({
-      name, type, optional, fixedLen, kwOnly, varargs,
+      name, type, optional, fixedLen, kwOnly, varargs, sym: tstr === 'SymInt[]',
       hasDefault: def !== undefined, default: def !== undefined ? parseDefault(def, type) : undefined,
     });
   }
@@ -104,7 +106,9 @@ function splitTop(s: string): string[] {
 export type Bound = Record<string, any>;
 
 class BindFailure {
-  constructor(readonly message: string) {}
+  /** element: a list element is wrong (the message has no "(position N)"); raw: the message is complete
+   * except "{arg}", the argument's index (a Tensor list element: "expected Tensor as element i in argument n") */
+  constructor(readonly message: string, readonly kind: 'element' | 'raw' | null = null) {}
 }
 
 /** Python type name of a JS argument, as PyTorch's messages print it. */
@@ -160,11 +164,13 @@ function convert(p: Param, x: unknown): unknown {
       return typeof x === 'string' ? x : new BindFailure(`must be str, not ${pyTypeName(x)}`);
     case 'int[]': {
       if (p.fixedLen !== null) { const v = asInt(x); if (v !== undefined && typeof x !== 'boolean') return [v]; }
-      if (!Array.isArray(x)) return new BindFailure(`must be tuple of ints, not ${pyTypeName(x)}`);
+      if (!Array.isArray(x)) return new BindFailure(`must be tuple of ${p.sym ? 'SymInts' : 'ints'}, not ${pyTypeName(x)}`);
       const out: number[] = [];
       for (const e of x) {
         const v = typeof e === 'boolean' ? undefined : asInt(e);
-        if (v === undefined) return new BindFailure(`must be tuple of ints, but found element of type ${pyTypeName(e)} at pos ${out.length}`);
+        // python_arg_parser matches an int list on its first element; a later bad one fails at unpacking (no other overload is tried)
+        if (v === undefined && out.length === 0) return new BindFailure(`must be tuple of ${p.sym ? 'SymInts' : 'ints'}, not ${pyTypeName(x)}`);
+        if (v === undefined) return new BindFailure(`must be tuple of ${p.sym ? 'SymInts' : 'ints'}, but found element of type ${pyTypeName(e)} at pos ${out.length + 1}`, 'element');
         out.push(v);
       }
       return out;
@@ -177,7 +183,7 @@ function convert(p: Param, x: unknown): unknown {
       if (!Array.isArray(x)) return new BindFailure(`must be tuple of Tensors, not ${pyTypeName(x)}`);
       for (const [i, e] of x.entries()) {
         if (!(e instanceof Tensor) && !(p.type === 'Tensor?[]' && (e === null || e === undefined))) {
-          return new BindFailure(`must be tuple of Tensors, not ${pyTypeName(e)}`.replace('tuple of Tensors, not', `tuple of Tensors, but found element of type`) + ` at pos ${i}`);
+          return new BindFailure(`expected Tensor as element ${i} in argument {arg}, but got ${pyTypeName(e)}`, 'raw');
         }
       }
       return x.map((e) => e ?? null);
@@ -245,7 +251,11 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
     if (p.varargs || (p === firstFree && p.type === 'int[]' && restPositional === 1 && asInt(x) !== undefined && typeof x !== 'boolean' && (args.length - ai > 1 || p.fixedLen === null))) {
       const rest = args.slice(ai);
       const v = convert(p, rest);
-      if (v instanceof BindFailure) return new BindFailure(`${fname()}: argument '${p.name}' ${v.message}`);
+      if (v instanceof BindFailure) {
+        // (varargs ints are not matched on their first element: another overload may take them)
+        return v.kind === 'raw' ? new BindFailure(v.message.replace('{arg}', String(pi - (isMethod ? 1 : 0))))
+          : new BindFailure(`${fname()}: argument '${p.name}' ${v.message}`);
+      }
       out[p.name] = v;
       ai = args.length;
       pi++;
@@ -254,7 +264,11 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
     const v = convert(p, x);
     if (v instanceof BindFailure) {
       const label = p.name === 'self' && !isMethod ? 'input' : p.name;
-      return new BindFailure(`${fname()}: argument '${label}' (position ${ai + 1}) ${v.message}`);
+      // positions count from 1 after self for a method call (x.mul('a'): position 1)
+      const position = ai + (isMethod ? 0 : 1);
+      if (v.kind === 'raw') return new BindFailure(v.message.replace('{arg}', String(position - 1)));
+      if (v.kind === 'element') throw new TorchError('TypeError', `${fname()}: argument '${label}' ${v.message}`);
+      return new BindFailure(`${fname()}: argument '${label}' (position ${position}) ${v.message}`);
     }
     out[p.name] = v;
   }
@@ -267,7 +281,11 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
       if (!p || (p.name === 'self' && isMethod)) return new BindFailure(`${fname()} got an unexpected keyword argument '${key}'`);
       if (out[name] !== undefined) return new BindFailure(`${fname()} got multiple values for argument '${key}'`);
       const v = convert(p, kwargs[key]);
-      if (v instanceof BindFailure) return new BindFailure(`${fname()}: argument '${key}' ${v.message}`);
+      if (v instanceof BindFailure) {
+        if (v.kind === 'raw') return new BindFailure(v.message.replace('{arg}', String(Math.max(0, positional.indexOf(p) - (isMethod ? 1 : 0)))));
+        if (v.kind === 'element') throw new TorchError('TypeError', `${fname()}: argument '${key}' ${v.message}`);
+        return new BindFailure(`${fname()}: argument '${key}' ${v.message}`);
+      }
       out[name] = v;
     }
   }
@@ -322,9 +340,36 @@ export function isBindFailure(x: unknown): x is BindFailure {
 /** The TypeError raised when no overload matches. */
 export function noMatchError(name: string, schemas: Schema[], failures: BindFailure[], args: readonly unknown[], kwargs: Record<string, unknown> | null): TorchError {
   if (schemas.length === 1) return new TorchError('TypeError', failures[0].message);
+  // python_arg_parser's print_error: when one signature alone is plausible by argument count, its own error
+  const n = args.length + Object.keys(kwargs ?? {}).length;
+  const plausible = schemas.map((_, i) => i).filter((i) => !isScalarTwin(schemas, i) && plausibleCount(schemas[i], n));
+  if (plausible.length === 1) return new TorchError('TypeError', failures[plausible[0]].message);
   const got = [...args.map(pyTypeName), ...Object.entries(kwargs ?? {}).map(([k, v]) => `${k}=${pyTypeName(v)}`)];
   const lines = schemas.map((s) => ` * (${s.params.map((p) => `${p.type === 'Scalar' ? 'Number' : p.type} ${p.name === 'self' ? 'input' : p.name}`).join(', ')})`);
   return new TorchError('TypeError', `${name}() received an invalid combination of arguments - got (${got.join(', ')}), but expected one of:\n${lines.join('\n')}\n`);
+}
+
+/** Whether n arguments (self included) fit the schema's count: required ones at least, all at most (int[] varargs: any). */
+function plausibleCount(s: Schema, n: number): boolean {
+  const required = s.params.filter((p) => !p.hasDefault && !p.optional).length;
+  const positional = s.params.filter((p) => !p.kwOnly);
+  const varargs = positional.some((p, i) => p.varargs || (i === 1 && p.type === 'int[]'));
+  return n >= required && (varargs || n <= s.params.length);
+}
+
+/** Ops whose `Scalar other` overload PyTorch does not bind in Python (gen_python_functions' SKIP_PYTHON_BINDINGS_SIGNATURES). */
+const SCALAR_TWINS_UNBOUND = new Set(['add', 'add_', 'sub', 'sub_', 'mul', 'mul_', 'div', 'div_']);
+
+/**
+ * A `Scalar other` overload that repeats an earlier `Tensor other` one for add/sub/mul/div: Python binds
+ * only the Tensor form (a number becomes a wrapped tensor), so it is not a signature of its own.
+ */
+function isScalarTwin(schemas: Schema[], i: number): boolean {
+  const s = schemas[i];
+  return SCALAR_TWINS_UNBOUND.has(s.name) && schemas.slice(0, i).some((t) => t.params.length === s.params.length && t.params.every((p, k) => {
+    const q = s.params[k];
+    return p.name === q.name && (p.type === q.type || (p.type === 'Tensor' && q.type === 'Scalar'));
+  }) && t.params.some((p, k) => p.type !== s.params[k].type));
 }
 
 export { scalarKind, scalarValue };

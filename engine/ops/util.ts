@@ -1,6 +1,6 @@
 // Helpers shared by op implementations: tensor creation, scalar wrapping, type promotion over
 // operands, views, and reducing a broadcast gradient back to an input's shape.
-import { DType, PromotionOperand, castValue, dtypes, resultType } from '../dtype';
+import { DType, PromotionOperand, castFloatToInt, castValue, dtypes, resultType } from '../dtype';
 import { check } from '../errors';
 import { Scalar, isScalar, scalarValue, wrappedScalarDType } from '../scalar';
 import { Shape, contiguousStrides, numel } from '../shape';
@@ -80,7 +80,9 @@ export function castTensor(t: Tensor, dtype: DType): Tensor {
   const src = t.contiguousData();
   const out = newTensor(t.shape, dtype);
   const od = out.storage.data;
-  if (dtype.needsConvert || (t.dtype.category === 'float' && dtype.category !== 'float')) {
+  if (t.dtype.category === 'float' && dtype.category === 'int') {
+    for (let i = 0; i < src.length; i++) od[i] = castFloatToInt(dtype, src[i]);
+  } else if (dtype.needsConvert || (t.dtype.category === 'float' && dtype.category !== 'float')) {
     for (let i = 0; i < src.length; i++) od[i] = castValue(dtype, src[i]);
   } else {
     od.set(src);

@@ -7,7 +7,7 @@ import { PyRunner, createRunner } from './helpers';
 
 const CORPUS = '/work/shared/conformance/public.jsonl';
 /** Programs passing when this floor was last raised; a drop means something regressed. */
-const MIN_PASSING = 174;
+const MIN_PASSING = 227;
 
 interface Program { id: string; category: string; code: string; stdout: string; error: { type: string; message: string } | null }
 

@@ -125,7 +125,7 @@ export default defineOps([
     ],
   },
   {
-    name: 'view', variants: ['method'], sig: ['view(Tensor self, int[] size)', 'view(Tensor self, ScalarType dtype)'],
+    name: 'view', variants: ['method'], sig: ['view(Tensor self, SymInt[] size)', 'view(Tensor self, ScalarType dtype)'],
     doc: 'A view with a new shape sharing input’s storage (one dim may be -1). Fails when the strides do not allow it.',
     impl: (a, ov) => {
       if (ov === 1) throw runtimeError('view(dtype) is not supported yet');
@@ -140,7 +140,7 @@ export default defineOps([
     ],
   },
   {
-    name: 'reshape', sig: 'reshape(Tensor self, int[] shape)',
+    name: 'reshape', sig: 'reshape(Tensor self, SymInt[] shape)',
     doc: 'input with a new shape: a view when the strides allow it, otherwise a copy.',
     impl: (a) => reshape(a.self, a.shape),
     samples: [
@@ -168,7 +168,7 @@ export default defineOps([
     ],
   },
   {
-    name: 'expand', variants: ['method'], sig: 'expand(Tensor self, int[] size, *, bool implicit=False)',
+    name: 'expand', variants: ['method'], sig: 'expand(Tensor self, SymInt[] size, *, bool implicit=False)',
     doc: 'A view broadcasting size-1 dims to a larger size (−1 keeps a dim) without copying.',
     impl: (a) => {
       const self: Tensor = a.self;

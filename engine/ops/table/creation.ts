@@ -135,25 +135,25 @@ export default defineOps([
     ],
   },
   {
-    name: 'zeros', variants: ['function'], sig: `zeros(int[] size, ${FACTORY_KW})`,
+    name: 'zeros', variants: ['function'], sig: `zeros(SymInt[] size, ${FACTORY_KW})`,
     doc: 'A tensor filled with 0 (default float dtype).',
     impl: (a) => factory(a.size, 0, a.dtype, a.requires_grad),
     samples: [{ args: [[2, 3]] }, { args: [2, 3], kwargs: { dtype: { dtype: 'int32' } } }, { args: [[0, 2]] }, { args: [[2, -1]] }],
   },
   {
-    name: 'ones', variants: ['function'], sig: `ones(int[] size, ${FACTORY_KW})`,
+    name: 'ones', variants: ['function'], sig: `ones(SymInt[] size, ${FACTORY_KW})`,
     doc: 'A tensor filled with 1 (default float dtype).',
     impl: (a) => factory(a.size, 1, a.dtype, a.requires_grad),
     samples: [{ args: [3] }, { args: [[2, 2]], kwargs: { dtype: { dtype: 'bool' } } }, { args: [[2]], kwargs: { requires_grad: true } }],
   },
   {
-    name: 'empty', variants: ['function'], sig: `empty(int[] size, ${FACTORY_KW}, MemoryFormat? memory_format=None)`,
+    name: 'empty', variants: ['function'], sig: `empty(SymInt[] size, ${FACTORY_KW}, MemoryFormat? memory_format=None)`,
     doc: 'An uninitialised tensor (here: zero-filled).',
     impl: (a) => factory(a.size, 0, a.dtype, a.requires_grad),
     samples: [{ args: [[0, 3]] }, { args: [0], kwargs: { dtype: { dtype: 'int64' } } }],
   },
   {
-    name: 'full', variants: ['function'], sig: `full(int[] size, Scalar fill_value, ${FACTORY_KW})`,
+    name: 'full', variants: ['function'], sig: `full(SymInt[] size, Scalar fill_value, ${FACTORY_KW})`,
     doc: 'A tensor filled with fill_value; its dtype is inferred from fill_value (int64, bool or the default float).',
     impl: (a) => {
       const k = scalarKind(a.fill_value);

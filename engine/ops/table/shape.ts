@@ -349,7 +349,7 @@ export default defineOps([
     impl: (a) => slice(a.self, a.dim, a.start, a.end, a.step),
   },
   {
-    name: 'as_strided', sig: 'as_strided(Tensor self, int[] size, int[] stride, int? storage_offset=None)',
+    name: 'as_strided', sig: 'as_strided(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None)',
     doc: 'A view of input’s storage with the given size, strides and storage offset.',
     impl: (a) => asStrided(a.self, a.size, a.stride, a.storage_offset),
     samples: [{ args: [{ t: [3, 3], grad: true }, [2, 2], [1, 2]] }, { args: [{ t: [9], grad: true }, [3, 3], [1, 1], 1], noGradcheck: true }],

@@ -224,7 +224,7 @@ function diff(self: Tensor, n: number, dim: number, prepend: Tensor | null, appe
 
 export default defineOps([
   {
-    name: 'repeat', variants: ['method'], sig: 'repeat(Tensor self, int[] repeats)',
+    name: 'repeat', variants: ['method'], sig: 'repeat(Tensor self, SymInt[] repeats)',
     doc: 'input tiled repeats[i] times along each dim (extra leading repeats add dims). Copies.',
     impl: (a) => repeat(a.self, a.repeats),
     samples: [{ args: [{ t: [2, 3], grad: true }, [2, 1]], method: true }, { args: [{ t: [3], grad: true }, [2, 1, 2]], method: true }],

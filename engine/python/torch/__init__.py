@@ -29,9 +29,14 @@ from . import _legacy
 globals().update(_legacy.legacy_classes())
 
 from . import autograd, return_types, random, cuda, backends, functional, linalg, special, utils
+from .serialization import load, save
+from ._finfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from .functional import atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, cartesian_prod, meshgrid
+from .functional import broadcast_shapes
+for _n in functional.__all__:
+    if _n not in globals():
+        globals()[_n] = getattr(functional, _n)
 
 inf = _math.inf
 nan = _math.nan
@@ -153,4 +158,3 @@ def _reset_state():
     global _deterministic
     _deterministic = False
     backends._reset()
-    functional._meshgrid_warned[0] = False

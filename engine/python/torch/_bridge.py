@@ -253,6 +253,9 @@ def function(name, public_name=None, module='torch'):
                 r = fkw(*[arg(a) for a in args], **kwargs_of(kwargs))
                 if type(r) is _TT:
                     return _kw_result(r, kwargs)
+            elif len(args) == 2:
+                a, b = args
+                r = fn(a._t if isinstance(a, _TensorBase) else arg(a), b._t if isinstance(b, _TensorBase) else arg(b))
             elif len(args) == 1:
                 a = args[0]
                 r = fn(a._t if isinstance(a, _TensorBase) else arg(a))

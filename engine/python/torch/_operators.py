@@ -154,6 +154,9 @@ def encode_index(idx):
         elif t is list or t is tuple:
             codes.append('l')
             vals.append(_index_list(i))
+        elif t is str:
+            # a str is a sequence to PyTorch's indexing, which then fails to make a tensor of it
+            raise TypeError("new(): invalid data type 'str'")
         elif hasattr(i, '__index__'):
             codes.append('i')
             vals.append(i.__index__())

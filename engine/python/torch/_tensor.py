@@ -249,6 +249,36 @@ class Tensor(_TensorBase):
             vals = [int(v) for v in vals]
         return _nest(vals, tuple(self.shape))
 
+    def apply_(self, callable):
+        """Replaces each element x by callable(x) (Python numbers in and out), in place."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
+        return self._store([callable(v) for v in self.reshape(-1).tolist()])
+
+    def map_(self, tensor, callable):
+        """Replaces each element x by callable(x, y), y from `tensor` broadcast to this shape, in place."""
+        if self.requires_grad or tensor.requires_grad:
+            raise RuntimeError("Can't call map_() on Variable that requires grad. Use var.detach().map_() instead.")
+        ys = tensor.expand_as(self).reshape(-1).tolist()
+        return self._store([callable(x, y) for x, y in zip(self.reshape(-1).tolist(), ys)])
+
+    def _store(self, vals):
+        """Write Python numbers (logical order) into this tensor in place (apply_/map_)."""
+        import torch
+        d = self.dtype
+        for v in vals:
+            if not isinstance(v, (int, float)):
+                raise TypeError(f'must be real number, not {type(v).__name__}')
+        if d.is_floating_point:
+            src = torch.tensor([float(v) for v in vals], dtype=torch.float64)
+        elif d._name == 'bool':
+            src = torch.tensor([bool(v) for v in vals], dtype=torch.bool)
+        else:
+            src = torch.tensor([int(v) for v in vals], dtype=torch.int64)
+        with torch.no_grad():
+            self.copy_(src.view(self.shape))
+        return self
+
     def numpy(self, *, force=False):
         # NumPy is not in this Python; PyTorch's own check on the tensor comes first (as with NumPy present)
         if not force and _gs.isGradEnabled() and self.requires_grad:
@@ -323,6 +353,14 @@ class Tensor(_TensorBase):
         new.__dict__.update(_copy.deepcopy(self.__dict__, memo))
         memo[id(self)] = new
         return new
+
+    def __reduce_ex__(self, proto):
+        """Pickled as values, dtype name, shape and requires_grad (torch.save / copy.copy / pickle)."""
+        from .serialization import _rebuild_tensor
+        flat = self.detach().reshape(-1).tolist() if self._t.ndim else self.item()
+        cls = type(self)
+        return (_rebuild_tensor, (flat, self.dtype._name, tuple(self.shape), self.requires_grad,
+                                  None if cls is Tensor else cls, self.__dict__ or None))
 
     def __array__(self, dtype=None):
         return self.numpy()

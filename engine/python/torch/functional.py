@@ -1,15 +1,10 @@
-"""Functions PyTorch writes in Python (torch/functional.py) that are not engine ops, and the composite
-ATen functions they call (meshgrid, atleast_*d, cartesian_prod), built from engine ops so the graph has
-PyTorch's nodes (ExpandBackward0, UnsqueezeBackward0, StackBackward0, ...)."""
-import warnings
+"""Functions PyTorch writes in Python (torch/functional.py) that are not engine ops, and composite ATen
+functions (atleast_*d, cartesian_prod) built from engine ops so the graph has PyTorch's nodes
+(UnsqueezeBackward0, StackBackward0, ...). torch/__init__.py uses these only where the engine has no op."""
 
 from ._types import Size
 
-__all__ = ['broadcast_shapes', 'meshgrid', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'cartesian_prod']
-
-_MESHGRID_WARNING = ('torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument. '
-                     '(Triggered internally at  ./aten/src/ATen/native/TensorShape.cpp:3190.)')
-_meshgrid_warned = [False]
+__all__ = ['broadcast_shapes', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'cartesian_prod']
 
 
 def broadcast_shapes(*shapes):
@@ -35,44 +30,6 @@ def broadcast_shapes(*shapes):
                 raise RuntimeError('Shape mismatch: objects cannot be broadcast to a single shape')
             result[i] = s[i]
     return Size(result)
-
-
-def meshgrid(*tensors, indexing=None):
-    """Coordinate grids: output i is tensors[i] viewed along dim i and expanded to every length
-    ("ij"); "xy" swaps the first two dims (and outputs)."""
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tensors[0]
-    if indexing is None:
-        if not _meshgrid_warned[0]:
-            _meshgrid_warned[0] = True
-            warnings.warn(_MESHGRID_WARNING, UserWarning)
-        indexing = 'ij'
-    tensors = list(tensors)
-    size = len(tensors)
-    if size == 0:
-        raise RuntimeError('meshgrid expects a non-empty TensorList')
-    for a, b in zip(tensors, tensors[1:]):
-        if a.dtype != b.dtype:
-            raise RuntimeError('meshgrid expects all tensors to have the same dtype')
-    swap = False
-    if indexing == 'xy':
-        swap = size >= 2
-        if swap:
-            tensors[0], tensors[1] = tensors[1], tensors[0]
-    elif indexing != 'ij':
-        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
-    for t in tensors:
-        if t.dim() > 1:
-            raise RuntimeError('torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: ' + repr(t))
-    shape = [t.numel() for t in tensors]
-    grids = []
-    for i, t in enumerate(tensors):
-        view_shape = [1] * size
-        view_shape[i] = -1
-        grids.append(t.view(view_shape).expand(shape))
-    if swap:
-        grids[0], grids[1] = grids[1], grids[0]
-    return tuple(grids)
 
 
 def _atleast(tensors, fn):
@@ -124,4 +81,4 @@ def cartesian_prod(*tensors):
             raise RuntimeError(f'Expect a 1D vector, but got shape {list(t.shape)}')
     if len(tensors) == 1:
         return tensors[0]
-    return torch.stack([g.flatten() for g in meshgrid(*tensors, indexing='ij')], 1)
+    return torch.stack([g.flatten() for g in torch.meshgrid(*tensors, indexing='ij')], 1)

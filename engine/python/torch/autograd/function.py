@@ -43,6 +43,8 @@ class FunctionCtx:
 class _FunctionMeta(type):
     def __init__(cls, name, bases, attrs):
         cls._backward_name = name + 'Backward'
+        from . import graph
+        graph.custom_names.add(cls._backward_name)
         super().__init__(name, bases, attrs)
 
 

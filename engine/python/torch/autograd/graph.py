@@ -8,6 +8,7 @@ from pyodide.ffi import create_proxy, to_js
 from .. import _bridge
 
 _classes = {}
+custom_names = set()   # <Class>Backward names of torch.autograd.Function subclasses (their module differs)
 _live = weakref.WeakValueDictionary()
 
 
@@ -62,7 +63,8 @@ def node(n):
         name = n.name
         cls = _classes.get(name)
         if cls is None:
-            cls = _classes[name] = type(name, (Node,), {'__slots__': (), '__module__': 'builtins'})
+            module = 'torch.autograd.function' if name in custom_names else 'builtins'
+            cls = _classes[name] = type(name, (Node,), {'__slots__': (), '__module__': module})
         o = object.__new__(cls)
         o._n = n
         o._meta = None

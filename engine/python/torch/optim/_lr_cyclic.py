@@ -5,6 +5,7 @@ import math
 import weakref
 from bisect import bisect_right
 
+from .. import _crmath
 from .optimizer import Optimizer
 from .lr_scheduler import _LRScheduler   # lr_scheduler imports this module after defining _LRScheduler
 
@@ -136,7 +137,7 @@ class CosineAnnealingWarmRestarts(_LRScheduler):
 
     def get_lr(self):
         self._warn_get_lr()
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + _crmath.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
     def step(self, epoch=None):
@@ -232,7 +233,7 @@ class OneCycleLR(_LRScheduler):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _annealing_cos(self, start, end, pct):
-        cos_out = math.cos(math.pi * pct) + 1
+        cos_out = _crmath.cos(math.pi * pct) + 1
         return end + (start - end) / 2.0 * cos_out
 
     def _annealing_linear(self, start, end, pct):

@@ -1,8 +1,7 @@
 """ASGD, averaged SGD (PyTorch 1.13's single-tensor update; step, eta and mu are 0-dim tensors)."""
-import math
-
 import torch
 
+from .. import _crmath
 from .optimizer import Optimizer
 
 __all__ = ['ASGD', 'asgd']
@@ -68,5 +67,5 @@ def asgd(params, grads, axs, mus, etas, state_steps, foreach=None, maximize=Fals
             ax.add_(param.sub(ax).mul(mu))
         else:
             ax.copy_(param)
-        eta.copy_(torch.tensor(lr / math.pow((1 + lambd * lr * step), alpha)))
+        eta.copy_(torch.tensor(lr / _crmath.pow((1 + lambd * lr * step), alpha)))
         mu.copy_(torch.tensor(1 / max(1, step - t0)))

@@ -8,6 +8,7 @@ from bisect import bisect_right
 from collections import Counter
 from functools import wraps
 
+from .. import _crmath
 from .optimizer import Optimizer
 
 __all__ = ['LambdaLR', 'MultiplicativeLR', 'StepLR', 'MultiStepLR', 'ConstantLR', 'LinearLR', 'ExponentialLR',
@@ -267,15 +268,15 @@ class CosineAnnealingLR(_LRScheduler):
         if e == 0:
             return self._lrs()
         if self._step_count == 1 and e > 0:
-            return [lo + (base_lr - lo) * (1 + math.cos(e * math.pi / T)) / 2 for base_lr in self.base_lrs]
+            return [lo + (base_lr - lo) * (1 + _crmath.cos(e * math.pi / T)) / 2 for base_lr in self.base_lrs]
         if (e - 1 - T) % (2 * T) == 0:
-            return [group['lr'] + (base_lr - lo) * (1 - math.cos(math.pi / T)) / 2
+            return [group['lr'] + (base_lr - lo) * (1 - _crmath.cos(math.pi / T)) / 2
                     for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups)]
-        return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (group['lr'] - lo) + lo
+        return [(1 + _crmath.cos(math.pi * e / T)) / (1 + _crmath.cos(math.pi * (e - 1) / T)) * (group['lr'] - lo) + lo
                 for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + _crmath.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base_lr in self.base_lrs]
 
 

@@ -1,6 +1,7 @@
 """NAdam (PyTorch 1.13's single-tensor update; step and mu_product are float tensors)."""
 import torch
 
+from .. import _crmath
 from .optimizer import Optimizer
 from .adam import _check
 
@@ -61,8 +62,8 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, foreac
         bias_correction2 = 1 - beta2 ** step
         if weight_decay != 0:
             grad = grad.add(param, alpha=weight_decay)
-        mu = beta1 * (1. - 0.5 * (0.96 ** (step * momentum_decay)))
-        mu_next = beta1 * (1. - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu = beta1 * (1. - 0.5 * _crmath.pow(0.96, step * momentum_decay))
+        mu_next = beta1 * (1. - 0.5 * _crmath.pow(0.96, (step + 1) * momentum_decay))
         mu_product *= mu
         mu_product_next = mu_product * mu * mu_next
         exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
