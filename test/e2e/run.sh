@@ -4,6 +4,9 @@
 # installs them), the npm registry, and a built extension (npm run build).
 # Tools are cached in .tools/ (gitignored) between runs on the same machine.
 set -euo pipefail
+# run from `npm test`, the parent npm's settings (npm_config_user_agent names node 20, which
+# code-server's postinstall reads) must not leak into the tool installs below
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*'); do unset "$v"; done
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TOOLS=${GRADSCOPE_E2E_TOOLS:-$ROOT/.tools}
 NODE24_VERSION=24.21.0
