@@ -252,7 +252,8 @@ export function bind(s: Schema, args: readonly unknown[], kwargs: Record<string,
       const rest = args.slice(ai);
       const v = convert(p, rest);
       if (v instanceof BindFailure) {
-        // (varargs ints are not matched on their first element: another overload may take them)
+        // (another overload may still take these ints; if none does, noMatchError reports this one)
+        if (v.kind === 'element') return new BindFailure(`${fname()}: argument '${p.name}' ${v.message}`, 'element');
         return v.kind === 'raw' ? new BindFailure(v.message.replace('{arg}', String(pi - (isMethod ? 1 : 0))))
           : new BindFailure(`${fname()}: argument '${p.name}' ${v.message}`);
       }
@@ -340,6 +341,9 @@ export function isBindFailure(x: unknown): x is BindFailure {
 /** The TypeError raised when no overload matches. */
 export function noMatchError(name: string, schemas: Schema[], failures: BindFailure[], args: readonly unknown[], kwargs: Record<string, unknown> | null): TorchError {
   if (schemas.length === 1) return new TorchError('TypeError', failures[0].message);
+  // ints taken as varargs (x.view(2, 'a')) fail where python_arg_parser unpacks them, after matching
+  const unpacked = failures.find((f) => f.kind === 'element');
+  if (unpacked) return new TorchError('TypeError', unpacked.message);
   // python_arg_parser's print_error: when one signature alone is plausible by argument count, its own error
   const n = args.length + Object.keys(kwargs ?? {}).length;
   const plausible = schemas.map((_, i) => i).filter((i) => !isScalarTwin(schemas, i) && plausibleCount(schemas[i], n));
@@ -349,12 +353,10 @@ export function noMatchError(name: string, schemas: Schema[], failures: BindFail
   return new TorchError('TypeError', `${name}() received an invalid combination of arguments - got (${got.join(', ')}), but expected one of:\n${lines.join('\n')}\n`);
 }
 
-/** Whether n arguments (self included) fit the schema's count: required ones at least, all at most (int[] varargs: any). */
+/** Whether n arguments (self included) fit the schema's count: required ones at least, all at most. */
 function plausibleCount(s: Schema, n: number): boolean {
   const required = s.params.filter((p) => !p.hasDefault && !p.optional).length;
-  const positional = s.params.filter((p) => !p.kwOnly);
-  const varargs = positional.some((p, i) => p.varargs || (i === 1 && p.type === 'int[]'));
-  return n >= required && (varargs || n <= s.params.length);
+  return n >= required && (n <= s.params.length || s.params.some((p) => p.varargs));
 }
 
 /** Ops whose `Scalar other` overload PyTorch does not bind in Python (gen_python_functions' SKIP_PYTHON_BINDINGS_SIGNATURES). */

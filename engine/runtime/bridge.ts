@@ -138,9 +138,20 @@ function setGrad(t: Tensor, g: Tensor | null | undefined): void {
   t.grad = g ?? null;
 }
 
-/** Tensor.data: an alias of the values, outside autograd */
+/** An alias of t's values outside autograd, sharing its version counter (detach-like: Parameter, _make_subclass) */
 function dataOf(t: Tensor): Tensor {
   return new Tensor(t.storage, t.shape.slice(), t.strides.slice(), t.offset, t.dtype);
+}
+
+/**
+ * Tensor.data: an alias of the values with a version counter of its own, so in-place changes through it
+ * are not seen by autograd's saved-tensor checks (PyTorch: "changes to .data are not tracked"). The
+ * storage object is new, its buffer the same.
+ */
+function dataAlias(t: Tensor): Tensor {
+  const storage = new Storage(t.storage.data, t.storage.device);
+  (storage as { inference: boolean }).inference = t.storage.inference;
+  return new Tensor(storage, t.shape.slice(), t.strides.slice(), t.offset, t.dtype);
 }
 
 /** Tensor.data = src (set_data): t takes src's storage, geometry and dtype, keeping its autograd identity */
@@ -224,13 +235,13 @@ function flat(t: Tensor) {
   return t.contiguousData();
 }
 
-const storageIds = new WeakMap<Storage, number>();
+const storageIds = new WeakMap<object, number>(); // keyed by the buffer, which .data aliases share
 let nextStorageId = 1;
 
 /** Tensor.data_ptr(): a per-storage base (4 GiB apart, never reused) plus the byte offset */
 function dataPtr(t: Tensor): bigint {
-  let id = storageIds.get(t.storage);
-  if (id === undefined) storageIds.set(t.storage, (id = nextStorageId++));
+  let id = storageIds.get(t.storage.data);
+  if (id === undefined) storageIds.set(t.storage.data, (id = nextStorageId++));
   return (BigInt(id) << 32n) + BigInt(t.offset * t.dtype.itemsize);
 }
 
@@ -285,7 +296,7 @@ function makeApi() {
     shape: (t: Tensor) => t.shape.join(','),
     item, flat, dataPtr,
     isParameter: (t: Tensor) => t.isParameter,
-    getGrad, setGrad, dataOf, setData, makeParameter, registerHook, registerNodeHook,
+    getGrad, setGrad, dataOf, dataAlias, setData, makeParameter, registerHook, registerNodeHook,
     setRequiresGrad, makeSubclass,
     backward: backwardApi, grad: gradApi, recordCustom,
     gradFn: (t: Tensor) => gradFnOf(t) ?? undefined,

@@ -1,88 +1,25 @@
-// Creation ops: torch.tensor (PyTorch's dtype inference and ragged-list errors), zeros/ones/full/empty
+// Creation ops: torch.tensor / as_tensor (the data walk is creationData.ts), zeros/ones/full/empty
 // and their *_like forms. Random and range creation live in their own tables.
-import { DType, castValue, dtypes, getDefaultDType } from '../../dtype';
-import { TorchError, check, runtimeError, valueError } from '../../errors';
-import { PyFloat, isScalar, scalarKind, scalarValue } from '../../scalar';
+import { DType, dtypes, getDefaultDType } from '../../dtype';
+import { TorchError, check, runtimeError } from '../../errors';
+import { scalarKind, scalarValue } from '../../scalar';
 import { Tensor } from '../../tensor';
 import { warn } from '../../warnings';
+import { tensorFromNested } from './creationData';
 import { defineOps } from '../spec';
-import { call, castTensor, contiguous, fullTensor, newTensor } from '../util';
+import { call, castTensor, contiguous, fullTensor } from '../util';
 
-type Nested = unknown;
-
-/** Walk nested sequences: shape, flat values and the inferred kind (PyTorch's infer_scalar_type). */
-function inspect(data: Nested): { shape: number[]; flat: number[]; kind: 'bool' | 'int' | 'float'; dtypeHint: DType | null } {
-  const shape: number[] = [];
-  const flat: number[] = [];
-  let kind: 'bool' | 'int' | 'float' | null = null;
-  let dtypeHint: DType | null = null;
-  const merge = (k: 'bool' | 'int' | 'float') => {
-    if (kind === null || k === 'float' || (k === 'int' && kind === 'bool')) kind = k === 'bool' && kind !== null && kind !== 'bool' ? kind : k;
-  };
-  // determine shape from the first element chain
-  let cur: unknown = data;
-  while (Array.isArray(cur)) {
-    shape.push(cur.length);
-    if (cur.length === 0) break;
-    cur = cur[0];
-  }
-  if (cur instanceof Tensor) {
-    for (const s of cur.shape) shape.push(s);
-  }
-  const walk = (x: unknown, dim: number) => {
-    if (Array.isArray(x)) {
-      if (dim >= shape.length || (shape[dim] !== x.length)) {
-        if (dim >= shape.length) throw new TorchError('TypeError', `not a sequence`);
-        throw valueError(`expected sequence of length ${shape[dim]} at dim ${dim} (got ${x.length})`);
-      }
-      for (const e of x) walk(e, dim + 1);
-      return;
-    }
-    if (x instanceof Tensor) {
-      if (x.numel() !== 1 && dim === shape.length) throw valueError('only one element tensors can be converted to Python scalars');
-      const expect = shape.slice(dim);
-      check(x.ndim === expect.length && x.shape.every((s, i) => s === expect[i]),
-        () => `expected sequence of length ${shape[dim]} at dim ${dim} (got ${x.shape[0]})`, 'ValueError');
-      for (const v of x.toFlatArray()) flat.push(v);
-      merge(x.dtype.category);
-      dtypeHint = dtypeHint ?? x.dtype;
-      return;
-    }
-    if (dim !== shape.length) {
-      throw valueError(`expected sequence of length ${shape[dim]} at dim ${dim} (got ${describe(x)})`);
-    }
-    if (!isScalar(x)) {
-      throw new TorchError('TypeError', `new(): invalid data type '${x === null || x === undefined ? 'NoneType' : typeof x === 'string' ? 'str' : typeof x}'`);
-    }
-    merge(scalarKind(x));
-    flat.push(scalarValue(x));
-  };
-  walk(data, 0);
-  return { shape, flat, kind: kind ?? 'float', dtypeHint };
-}
-
-function describe(x: unknown): string {
-  return isScalar(x) ? `${x instanceof PyFloat ? 'float' : typeof x === 'boolean' ? 'bool' : 'int'}` : 'object';
-}
-
-function tensorFromData(data: Nested, dtype: DType | null, requiresGrad: boolean): Tensor {
+function tensorFromData(data: unknown, dtype: DType | null, requiresGrad: boolean): Tensor {
+  let t: Tensor;
   if (data instanceof Tensor) {
     warn('UserWarning', 'To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).');
-    const t = castTensor(data, dtype ?? data.dtype);
-    t.requiresGrad = requiresGrad;
-    return t;
+    t = castTensor(data, dtype ?? data.dtype);
+  } else {
+    if (typeof data === 'string') throw new TorchError('TypeError', "new(): invalid data type 'str'");
+    t = tensorFromNested(data, dtype);
   }
-  const { shape, flat, kind, dtypeHint } = inspect(data);
-  let dt = dtype;
-  if (!dt) {
-    const allTensors = dtypeHint !== null && kind === dtypeHint.category;
-    dt = allTensors && dtypeHint ? dtypeHint : kind === 'bool' ? dtypes.bool : kind === 'int' ? dtypes.int64 : getDefaultDType();
-  }
-  const t = newTensor(shape, dt);
-  const d = t.storage.data;
-  for (let i = 0; i < flat.length; i++) d[i] = castValue(dt, flat[i]);
   if (requiresGrad) {
-    check(dt.category === 'float', 'Only Tensors of floating point and complex dtype can require gradients');
+    check(t.dtype.category === 'float', 'Only Tensors of floating point and complex dtype can require gradients');
     t.requiresGrad = true;
   }
   return t;
@@ -104,7 +41,7 @@ const LIKE_KW = '*, ScalarType? dtype=None, Layout? layout=None, Device? device=
 export default defineOps([
   {
     name: 'tensor', variants: ['function'],
-    sig: 'tensor(Any data, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False, bool pin_memory=False)',
+    sig: 'tensor(Any? data, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False, bool pin_memory=False)',
     doc: 'Constructs a tensor from data (nested lists or scalars). Ints give int64, any float gives the default float dtype, bools give bool.',
     impl: (a) => tensorFromData(a.data, a.dtype, a.requires_grad),
     samples: [
@@ -120,7 +57,7 @@ export default defineOps([
   },
   {
     name: 'as_tensor', variants: ['function'],
-    sig: 'as_tensor(Any data, *, ScalarType? dtype=None, Device? device=None)',
+    sig: 'as_tensor(Any? data, *, ScalarType? dtype=None, Device? device=None)',
     doc: 'Converts data to a tensor, sharing it when it already is a tensor of that dtype (a tensor of another dtype is converted with to(), keeping its graph); lists and scalars as torch.tensor.',
     impl: (a) => {
       const data = a.data as unknown;

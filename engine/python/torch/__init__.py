@@ -103,6 +103,10 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
                         profile=profile, sci_mode=sci_mode)
 
 
+if 'ravel' not in globals():
+    def ravel(input):
+        return input.ravel()
+
 if 'numel' not in globals():
     def numel(input):
         return input.numel()

@@ -26,6 +26,17 @@ def _type_as(self, other):
     return self.to(other.dtype)
 
 
+def _ravel(self):
+    """contiguous().view(-1), as ATen composes it (ViewBackward0)."""
+    return self.contiguous().view(-1)
+
+
+def _alias(op):
+    def m(self, *args, **kwargs):
+        return getattr(self, op)(*args, **kwargs)
+    return m
+
+
 # Methods PyTorch composes from others (x.float() is x.to(torch.float32), x.new_zeros(s) is
 # torch.zeros(s, dtype=x.dtype)); used only where the engine has no op of that name.
 _COMPOSED = {
@@ -35,6 +46,9 @@ _COMPOSED = {
     'bool': _dtype_method('bool'), 'type_as': _type_as,
     'new_zeros': _new_factory('zeros'), 'new_ones': _new_factory('ones'), 'new_empty': _new_factory('empty'),
     'new_full': _new_factory('full'), 'new_tensor': _new_factory('tensor'),
+    'ravel': _ravel, 'multiply_': _alias('mul_'), 'subtract_': _alias('sub_'), 'divide_': _alias('div_'),
+    'true_divide_': _alias('div_'), 'is_shared': lambda self: False, 'share_memory_': lambda self: self,
+    'is_pinned': lambda self, device=None: False,
 }
 
 

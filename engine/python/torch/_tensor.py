@@ -199,7 +199,7 @@ class Tensor(_TensorBase):
 
     @property
     def data(self):
-        return wrap(_gs.dataOf(self._t))
+        return wrap(_gs.dataAlias(self._t))
 
     @data.setter
     def data(self, v):

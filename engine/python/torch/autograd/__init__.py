@@ -6,9 +6,10 @@ from .. import _bridge
 from . import grad_mode, graph, function, functional
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .function import Function
+from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = ['Variable', 'Function', 'backward', 'grad_mode', 'grad', 'no_grad', 'enable_grad', 'set_grad_enabled',
-           'inference_mode']
+           'inference_mode', 'gradcheck', 'gradgradcheck']
 
 
 def _seq(x):
