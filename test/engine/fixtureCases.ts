@@ -3,7 +3,7 @@
 // repr), the gradients of loss = sum_j sum(out_j * w_j), or the exact exception.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../../engine/index';
 import { DTypeName, castValue, dtypes } from '../../engine/dtype';
 import { TorchError } from '../../engine/errors';
@@ -141,4 +141,24 @@ export function runCase(c: CaseRec): void {
     if (g === null) expect(leaves[i].grad, `${c.id} grad ${i}`).toBeNull();
     else checkTensor(leaves[i].grad, { ...g, grad_fn: null, requires_grad: false }, `${c.id} grad ${i}`, c.approx);
   });
+}
+
+/** One vitest describe per op over a fixture's cases (reduce.json, linalg.json). */
+export function describeCases(file: string, title: string): void {
+  const groups = new Map<string, CaseRec[]>();
+  for (const c of loadCases(file)) groups.set(c.op, [...(groups.get(c.op) ?? []), c]);
+  describe(title, () => {
+    for (const [op, cs] of groups) {
+      describe(op, () => {
+        for (const c of cs) it(c.id, () => runCase(c));
+      });
+    }
+  });
+}
+
+export type ProgramRec = { stdout: string; error: { type: string; message: string } | null };
+
+/** The corpus programs a fixture file mirrors, by id. */
+export function loadPrograms(file: string): Record<string, ProgramRec> {
+  return JSON.parse(readFileSync(join(__dirname, '../fixtures', file), 'utf8')).programs;
 }

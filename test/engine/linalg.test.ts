@@ -2,32 +2,19 @@
 // every dim combination (grad_fn as PyTorch dispatches it), mm/bmm/mv/dot/addmm/... bit for bit in
 // float32, einsum/tensordot/trace/kron, norms, gradients and exact error texts; and the corpus programs
 // about products, written again in TypeScript, print what PyTorch printed.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { torch } from '../../engine/index';
 import { TorchError } from '../../engine/errors';
 import { formatPyFloat } from '../../engine/format';
 import { dispatch } from '../../engine/ops/registry';
 import { Tensor } from '../../engine/tensor';
-import { loadCases, runCase } from './fixtureCases';
+import { describeCases, loadPrograms } from './fixtureCases';
 
-const cases = loadCases('linalg.json');
-const groups = new Map<string, typeof cases>();
-for (const c of cases) groups.set(c.op, [...(groups.get(c.op) ?? []), c]);
-
-describe('products and norms match PyTorch', () => {
-  for (const [op, cs] of groups) {
-    describe(op, () => {
-      for (const c of cs) it(c.id, () => runCase(c));
-    });
-  }
-});
+describeCases('linalg.json', 'products and norms match PyTorch');
 
 // ---- corpus programs, line for line --------------------------------------------------------------
 
-const programs: Record<string, { stdout: string; error: { type: string; message: string } | null }> =
-  JSON.parse(readFileSync(join(__dirname, '../fixtures/linalg.json'), 'utf8')).programs;
+const programs = loadPrograms('linalg.json');
 
 const F = (v: unknown) => torch.tensor(v, { dtype: torch.float32 });
 const G = (v: unknown) => torch.tensor(v, { dtype: torch.float32, requires_grad: true });

@@ -2,31 +2,18 @@
 // values bit for bit (float32 cascade sums, prod, var, cumsum), dtypes, keepdim, negative and tuple dims,
 // grad_fn names, gradients (ties split or routed to one index) and exact error texts; and the corpus
 // programs about reductions, written again in TypeScript, print what PyTorch printed.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { torch } from '../../engine/index';
 import { TorchError } from '../../engine/errors';
 import { formatPyFloat } from '../../engine/format';
 import { Tensor } from '../../engine/tensor';
-import { loadCases, runCase } from './fixtureCases';
+import { describeCases, loadPrograms } from './fixtureCases';
 
-const cases = loadCases('reduce.json');
-const groups = new Map<string, typeof cases>();
-for (const c of cases) groups.set(c.op, [...(groups.get(c.op) ?? []), c]);
-
-describe('reductions and sorting match PyTorch', () => {
-  for (const [op, cs] of groups) {
-    describe(op, () => {
-      for (const c of cs) it(c.id, () => runCase(c));
-    });
-  }
-});
+describeCases('reduce.json', 'reductions and sorting match PyTorch');
 
 // ---- corpus programs, line for line --------------------------------------------------------------
 
-const programs: Record<string, { stdout: string; error: { type: string; message: string } | null }> =
-  JSON.parse(readFileSync(join(__dirname, '../fixtures/reduce.json'), 'utf8')).programs;
+const programs = loadPrograms('reduce.json');
 
 const F = (v: unknown) => torch.tensor(v, { dtype: torch.float32 });
 const G = (v: unknown) => torch.tensor(v, { dtype: torch.float32, requires_grad: true });
