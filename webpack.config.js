@@ -25,11 +25,13 @@ module.exports = (env = {}) => {
       cli: './engine/runtime/cli.ts',
       worker: './engine/runtime/worker.ts',
       extension: './extension/extension.ts',   // the VS Code extension host entry
+      'gpu-host': './engine/backends/webgpu/dawnHost.ts', // the webgpu device's thread (Dawn)
     },
     output: { path: outDir, filename: '[name].js', library: { type: 'commonjs2' }, clean: false },
     resolve: { extensions: ['.ts', '.js', '.json'] },
     module: { rules: [esbuildRule] },
-    externals: { pyodide: 'commonjs pyodide', typescript: 'commonjs typescript', vscode: 'commonjs vscode' },
+    // webgpu (Dawn) is an ES module with a native addon: loaded with import() at run time
+    externals: { pyodide: 'commonjs pyodide', typescript: 'commonjs typescript', vscode: 'commonjs vscode', webgpu: 'import webgpu' },
     // keep __dirname real: the session finds worker.js and python/ beside the bundle
     node: { __dirname: false, __filename: false },
     optimization: { minimize: false },
@@ -45,7 +47,7 @@ module.exports = (env = {}) => {
     name: 'webview',
     mode,
     target: 'web',
-    entry: { webview: './webview/main.ts' },
+    entry: { webview: './webview/main.ts', 'gpu-webview': './webview/gpu.ts' },
     output: { path: outDir, filename: '[name].js', clean: false },
     resolve: { extensions: ['.ts', '.js'] },
     module: { noParse: /elk\.bundled\.js$/, rules: [{ ...esbuildRule, options: { target: 'es2020' } }] },

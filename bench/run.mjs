@@ -1,7 +1,7 @@
 // `npm run bench`: the PERF.md workloads on Gradscope's engine, beside the peers that are installed
 // (TensorFlow.js cpu/wasm from bench/peers, PyTorch 1.13 through /usr/bin/python3), printing tables
 // with ratios (> 1× means Gradscope is better). Benchmarks never fail: errors become notes, exit code 0.
-//   node bench/run.mjs [--quick] [--only matmul,elementwise,sum,softmax,tiny,mlp,cli]
+//   node bench/run.mjs [--quick] [--only matmul,elementwise,sum,softmax,tiny,mlp,cli,hover,webgpu]
 //                      [--no-peers] [--no-torch] [--no-cli] [--build] [--threads N] [--baseline DIR]
 // --baseline DIR adds a 'before' column: the engine of another checkout, e.g. an older commit unpacked
 // with `git archive COMMIT engine | tar -x -C DIR`.
@@ -14,6 +14,8 @@ import { engineFigures } from './engine.mjs';
 import * as E from './engine.mjs';
 import { loadTfjs, tfjsFigures } from './peers.mjs';
 import { runScript, coldStartMs, warmRunMs } from './cli.mjs';
+import { runWebgpuBench } from './webgpu.mjs';
+import { hoverFigures, hoverRows } from './hover.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
@@ -72,6 +74,9 @@ async function main() {
   if (want('mlp')) row('MLP train step (TS)', 'steps/s', 'higher', (f) => f.mlp);
   printTable('Engine (TypeScript API, this process)', rows, peerNames);
 
+  // ---- the webgpu device (only when asked for: a software adapter needs minutes) --------------------
+  if (only?.includes('webgpu')) await guarded('webgpu', () => runWebgpuBench({ quick }));
+
   // ---- Python through the CLI --------------------------------------------------------------------
   if (want('cli') && !flag('--no-cli')) {
     if (flag('--build')) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -89,6 +94,11 @@ async function main() {
       pyRows.push({ workload: 'warm small run (batch)', unit: 'ms', ours: await guarded('warm run', () => warmRunMs(quick ? 3 : 10)), better: 'lower', peers: {} });
       printTable('Python through the CLI (dist/)', pyRows, peerNames.filter((p) => p !== 'before'));
     }
+  }
+  // ---- hover on a warm session (bench/hover.mjs) ----------------------------------------------------
+  if (want('hover')) {
+    const f = await guarded('hover', () => hoverFigures({ quick }));
+    printTable('Hover on a warm session (session.inspect → hoverMarkdown, as extension/hover.ts)', hoverRows(f), []);
   }
   console.log('\nRatios: > 1× means Gradscope is better (faster / higher throughput). PyTorch column: /usr/bin/python3, 1 thread, BLAS as the loader finds it.');
 }

@@ -2,6 +2,7 @@
 // the Python bridge.
 import './tensorApi';
 import { buildOps } from './ops/index';
+import './backends/webgpu/index';
 
 buildOps();
 

@@ -47,7 +47,7 @@ export function seedArg(s: unknown): number | bigint {
 /** A generator's state as PyTorch's uint8 tensor */
 export function stateTensor(g: Generator): Tensor {
   const b = g.getState();
-  return new Tensor(new Storage(b), [b.length], [1], 0, dtypes.uint8);
+  return new Tensor(new Storage(b, cpu), [b.length], [1], 0, dtypes.uint8);
 }
 
 /** Generator.set_state / torch.set_rng_state: a uint8 tensor, else PyTorch's TypeErrors */

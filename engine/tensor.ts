@@ -11,6 +11,37 @@ export class Device {
   toString(): string { return this.index === null ? this.type : `${this.type}:${this.index}`; }
 }
 export const cpu = new Device('cpu');
+export const webgpu = new Device('webgpu', 0);
+
+/**
+ * Where new storages go: the device of the op being run (set by the op registry's dispatch from the
+ * op's tensors or its `device` argument), else the session's default device.
+ */
+export const deviceContext = {
+  current: cpu,
+  default: cpu,
+  /** a storage was ever made on a device other than the CPU (until then dispatch skips device checks) */
+  active: false,
+  /** serial number of the next device storage */
+  serial: 1,
+  /** device storages with a serial below this are only read by the running op (see webgpu/storage.ts) */
+  readOnlyBelow: 0,
+  /** 'cuda' means the webgpu device (a session setting, off by default) */
+  cudaAlias: false,
+};
+
+/**
+ * A storage's state on a device other than the CPU (engine/backends/webgpu/storage.ts): which copy is
+ * current (host array, device buffer or both) and how to bring the host copy up to date.
+ */
+export interface DeviceState {
+  readonly length: number;
+  /** the host array, current (downloaded first when only the device copy is); `write`: the caller may change it */
+  host(s: Storage, write?: boolean): StorageArray;
+}
+
+/** Installed by a device backend when it loads: gives a new storage on that device its state. */
+export const deviceStates: Partial<Record<DeviceType, (s: Storage, data: StorageArray | null, length: number) => DeviceState>> = {};
 
 /** A flat buffer shared by views. The version counter is shared too, like PyTorch's. */
 export class Storage {
@@ -19,8 +50,31 @@ export class Storage {
   version = 0;
   /** made under inference mode: its tensors are inference tensors (is_inference()) */
   readonly inference = Storage.inferenceMode;
-  constructor(public data: StorageArray, readonly device: Device = cpu) {}
-  get length(): number { return this.data.length; }
+  /** the host array (on a device: its host copy, possibly stale or not yet made: use `data`) */
+  hostArray: StorageArray;
+  /** null on the CPU */
+  readonly dev: DeviceState | null = null;
+  readonly device: Device;
+
+  /**
+   * `data` may be null only on a device (a buffer the device fills; `length` elements). The device
+   * defaults to the current op's.
+   */
+  constructor(data: StorageArray | null, device: Device = deviceContext.current, length = data?.length ?? 0) {
+    this.device = device;
+    this.hostArray = data as StorageArray;
+    if (device.type !== 'cpu') {
+      const make = deviceStates[device.type];
+      if (!make) throw new Error(`the ${device.type} backend is not loaded`);
+      this.dev = make(this, data, length);
+      deviceContext.active = true;
+    }
+  }
+  /** the values (on a device: the host copy, brought up to date) */
+  get data(): StorageArray { return this.dev === null ? this.hostArray : this.dev.host(this); }
+  get length(): number { return this.dev === null ? this.hostArray.length : this.dev.length; }
+  /** the values for reading only (on a device, the device copy stays current) */
+  read(): StorageArray { return this.dev === null ? this.hostArray : this.dev.host(this, false); }
 }
 
 let nextId = 1;
@@ -54,8 +108,8 @@ export class Tensor {
     public dtype: DType,
   ) {}
 
-  static fromArray(data: StorageArray, shape: Shape, dtype: DType): Tensor {
-    return new Tensor(new Storage(data), shape.slice(), contiguousStrides(shape), 0, dtype);
+  static fromArray(data: StorageArray, shape: Shape, dtype: DType, device?: Device): Tensor {
+    return new Tensor(new Storage(data, device), shape.slice(), contiguousStrides(shape), 0, dtype);
   }
 
   get ndim(): number { return this.shape.length; }
@@ -95,7 +149,7 @@ export class Tensor {
 
   /** Values in logical order as a fresh array of the storage's kind. */
   contiguousData(): StorageArray {
-    const data = this.storage.data;
+    const data = this.storage.read();
     if (this.isContiguous) return data.subarray(this.offset, this.offset + this.numel());
     const offs = this.offsets();
     const out = new (this.dtype.arrayCtor)(offs.length);
@@ -110,6 +164,6 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   scalarValue(): number {
-    return this.storage.data[this.offset];
+    return this.storage.read()[this.offset];
   }
 }

@@ -23,6 +23,10 @@ declare module './tensor' {
     register_hook(fn: (g: Tensor) => Tensor | void): { remove(): void };
     detach_(): Tensor;
     is_inference(): boolean;
+    /** a copy on the CPU (self when already there) */
+    cpu(): Tensor;
+    /** a copy on the webgpu device when the cuda alias is on (else PyTorch's CPU-build error) */
+    cuda(): Tensor;
     requires_grad: boolean;
     readonly grad_fn: import('./autograd').Node | null;
     readonly is_leaf: boolean;
@@ -80,6 +84,8 @@ const methods: Record<string, (this: Tensor, ...a: any[]) => unknown> = {
   register_hook(this: Tensor, fn: (g: Tensor) => Tensor | void) { return registerHook(this, fn); },
   detach_(this: Tensor) { return detachInPlace(this); },
   is_inference(this: Tensor) { return this.storage.inference; },
+  cpu(this: Tensor) { return this.device.type === 'cpu' ? this : dispatch('to', [this, 'cpu'], null, true) as Tensor; },
+  cuda(this: Tensor) { return dispatch('to', [this, 'cuda'], null, true) as Tensor; },
   toString(this: Tensor) { return formatTensor(this); },
 };
 for (const [k, f] of Object.entries(methods)) proto[k] = f;

@@ -1,5 +1,7 @@
 // Command ids and their handlers (palette category "Gradscope").
 import * as vscode from 'vscode';
+import type { GpuHello } from '../engine/backends/webgpu/protocol';
+import { adapterName, probeDawn } from './deviceProbe';
 import { cellAt, delimiterRegex, findCells } from './cells';
 import { readConfig, setupCode } from './config';
 import { InlineHints } from './hints';
@@ -90,13 +92,50 @@ export function registerCommands(sessions: SessionManager, runner: Runner, hints
       await entry.restart(setupCode(readConfig()));
       runner.output.appendLine('# session restarted');
     }),
-    vscode.commands.registerCommand(Commands.selectDevice, async () => {
-      const items: (vscode.QuickPickItem & { value: 'auto' | 'cpu' })[] = [
-        { label: 'Auto', description: 'the best available device', detail: 'No GPU device is available to Gradscope on this machine yet, so this is the CPU.', value: 'auto' },
-        { label: 'CPU', description: 'the TypeScript engine in the runtime worker', value: 'cpu' },
-      ];
-      const pick = await vscode.window.showQuickPick(items, { title: 'Gradscope: Select Device', placeHolder: `current: ${readConfig().device}` });
-      if (pick) await vscode.workspace.getConfiguration('gradscope').update('device', pick.value, vscode.ConfigurationTarget.Global);
+    vscode.commands.registerCommand(Commands.selectDevice, () => selectDevice(sessions)),
+  ];
+}
+
+type DevicePick = vscode.QuickPickItem & { device: 'auto' | 'cpu' | 'webgpu'; adapter?: 'webview' | 'dawn' };
+
+/** Select Device: what is really there (the webview's adapter, Dawn's adapter, the CPU), probed as the list shows. */
+async function selectDevice(sessions: SessionManager): Promise<void> {
+  const c = readConfig();
+  const qp = vscode.window.createQuickPick<DevicePick>();
+  qp.title = 'Gradscope: Select Device';
+  qp.placeholder = `current: ${c.device}${c.device === 'webgpu' ? ` (${c.webgpuAdapter})` : ''}`;
+  const webview: DevicePick = { label: '$(loading~spin) WebGPU: this window\'s GPU', description: 'through the Gradscope GPU webview', detail: 'looking for an adapter…', device: 'webgpu', adapter: 'webview' };
+  const dawn: DevicePick = { label: '$(loading~spin) WebGPU: Dawn', description: 'the npm package webgpu, in the runtime worker', detail: 'looking for an adapter…', device: 'webgpu', adapter: 'dawn' };
+  const base: DevicePick[] = [
+    { label: 'Auto', description: 'new tensors on the CPU; the WebGPU device for code that asks for it', device: 'auto' },
+    { label: 'CPU', description: 'the TypeScript engine in the runtime worker', device: 'cpu' },
+  ];
+  const render = () => { qp.items = [...base, webview, dawn]; };
+  render();
+  qp.busy = true;
+  const dist = vscode.Uri.joinPath(sessions.extensionUri, 'dist').fsPath;
+  const describe = (item: DevicePick, label: string, h: GpuHello) => {
+    item.label = h.kind === 'ready' ? `WebGPU: ${label}` : `$(circle-slash) WebGPU: ${label}`;
+    item.detail = h.kind === 'ready' ? `adapter: ${adapterName(h)}${h.adapter.fallback ? ' (software)' : ''}` : `not available: ${h.reason}`;
+    render();
+  };
+  const probes = [
+    probeDawn(dist).then((h) => describe(dawn, 'Dawn', h)),
+    // the webview is asked only when it is open already (asking opens it)
+    (sessions.gpu.isOpen ? sessions.gpu.probe() : Promise.resolve<GpuHello | null>(null)).then((h) => {
+      if (h) describe(webview, 'this window\'s GPU', h);
+      else { webview.label = 'WebGPU: this window\'s GPU'; webview.detail = 'opens the Gradscope GPU page, which finds the adapter'; render(); }
     }),
   ];
+  void Promise.all(probes).then(() => { qp.busy = false; });
+  const pick = await new Promise<DevicePick | undefined>((resolve) => {
+    qp.onDidAccept(() => { resolve(qp.selectedItems[0]); qp.hide(); });
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  if (!pick || pick.label.startsWith('$(circle-slash)')) return;
+  const cfg = vscode.workspace.getConfiguration('gradscope');
+  if (pick.adapter) await cfg.update('webgpu.adapter', pick.adapter, vscode.ConfigurationTarget.Global);
+  await cfg.update('device', pick.device, vscode.ConfigurationTarget.Global);
 }

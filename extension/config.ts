@@ -6,8 +6,13 @@ export interface GradscopeConfig {
   cellDelimiter: string;
   printPrecision: number;
   printLinewidth: number;
-  device: 'auto' | 'cpu';
+  device: 'auto' | 'cpu' | 'webgpu';
+  webgpuAdapter: 'webview' | 'dawn';
+  cudaAlias: boolean;
 }
+
+/** The session's default device for a device setting ('auto' keeps new tensors on the CPU). */
+export const defaultDevice = (c: GradscopeConfig): 'cpu' | 'webgpu' => (c.device === 'webgpu' ? 'webgpu' : 'cpu');
 
 export function readConfig(): GradscopeConfig {
   const c = vscode.workspace.getConfiguration('gradscope');
@@ -16,7 +21,9 @@ export function readConfig(): GradscopeConfig {
     cellDelimiter: c.get<string>('cellDelimiter', '^\\s*#\\s*%%'),
     printPrecision: c.get<number>('print.precision', 4),
     printLinewidth: c.get<number>('print.linewidth', 80),
-    device: c.get<'auto' | 'cpu'>('device', 'auto'),
+    device: c.get<'auto' | 'cpu' | 'webgpu'>('device', 'auto'),
+    webgpuAdapter: c.get<'webview' | 'dawn'>('webgpu.adapter', 'webview'),
+    cudaAlias: c.get<boolean>('cudaAlias', false),
   };
 }
 

@@ -12,10 +12,15 @@ import { StatusBar } from './statusBar';
 
 const LANGS = ['python', 'javascript', 'typescript', 'javascriptreact', 'typescriptreact'];
 
-export function activate(context: vscode.ExtensionContext): void {
-  const sessions = new SessionManager(context.extensionUri);
+/** What activate() returns (`vscode.extensions.getExtension('gradscope.gradscope').exports`): read by the in-VS Code tests (test/electron). */
+export interface GradscopeApi { readonly sessions: SessionManager; readonly hints: InlineHints }
+
+export function activate(context: vscode.ExtensionContext): GradscopeApi {
+  let log: (m: string) => void = () => undefined;
+  const sessions = new SessionManager(context.extensionUri, (m) => log(m));
   const hints = new InlineHints();
   const runner = new Runner(sessions, hints);
+  log = (m) => runner.output.appendLine(`# ${m}`);
   const lenses = new CellCodeLensProvider();
   context.subscriptions.push(
     sessions, hints, runner, lenses,
@@ -27,8 +32,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerCodeLensProvider({ language: 'python' }, lenses),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('gradscope.inlineHints') && !vscode.workspace.getConfiguration('gradscope').get('inlineHints', true)) hints.clear();
+      if (e.affectsConfiguration('gradscope.device') || e.affectsConfiguration('gradscope.webgpu.adapter') || e.affectsConfiguration('gradscope.cudaAlias')) {
+        void sessions.applyDevice().then((err) => { if (err) void vscode.window.showErrorMessage(`Gradscope: ${err}`); });
+      }
     }),
   );
+  return { sessions, hints };
 }
 
 export function deactivate(): void {}

@@ -2,6 +2,8 @@
 // the status bar. Owns the Session objects and disposes them.
 import * as vscode from 'vscode';
 import { Session } from '../engine/runtime/session';
+import { defaultDevice, readConfig } from './config';
+import { GpuWebview } from './gpuHost';
 
 export type SessionState = 'not started' | 'loading' | 'idle' | 'running' | 'crashed';
 
@@ -76,7 +78,43 @@ export class SessionManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SessionEntry | undefined>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  /** the page that runs the webgpu device on this window's GPU (opened on first use) */
+  readonly gpu: GpuWebview;
+  /** what the sessions use now, for the status bar (adapter name once a webgpu session reported it) */
+  deviceLabel = 'CPU';
+
+  constructor(readonly extensionUri: vscode.Uri, log: (m: string) => void = () => undefined) {
+    this.gpu = new GpuWebview(extensionUri, log);
+    this.gpu.onDidLose((reason) => void this.fallBackToCpu(reason));
+  }
+
+  /** Apply the device settings to every session (running ones switch without a restart). */
+  async applyDevice(): Promise<string | null> {
+    const c = readConfig();
+    const device = defaultDevice(c);
+    let error: string | null = null;
+    for (const e of this.entries.values()) {
+      const r = await e.session.setDevice(device, { cudaAlias: c.cudaAlias, gpu: c.webgpuAdapter === 'dawn' ? 'dawn' : 'host' });
+      if (r.error) error = r.error;
+      else if (r.adapter) this.deviceLabel = `WebGPU (${r.adapter})`;
+    }
+    if (device === 'cpu') this.deviceLabel = 'CPU';
+    else if (!error && this.deviceLabel === 'CPU') this.deviceLabel = 'WebGPU';
+    this.changed.fire(undefined);
+    return error;
+  }
+
+  /** The GPU webview went away: sessions using it go back to the CPU (their GPU tensors are gone). */
+  private async fallBackToCpu(reason: string): Promise<void> {
+    const c = readConfig();
+    if (c.webgpuAdapter !== 'webview') return;
+    for (const e of this.entries.values()) await e.session.setDevice('cpu', { cudaAlias: c.cudaAlias, gpu: 'host', reopen: true });
+    this.deviceLabel = 'CPU';
+    this.changed.fire(undefined);
+    if (c.device === 'webgpu') {
+      void vscode.window.showWarningMessage(`Gradscope: ${reason}. Sessions use the CPU now (tensors that were on the GPU are lost); select the WebGPU device again to reopen it.`);
+    }
+  }
 
   private keyFor(uri: vscode.Uri | undefined): { key: string; label: string } {
     // a notebook cell (hover, status bar, commands in a cell editor): its notebook's session
@@ -109,9 +147,14 @@ export class SessionManager implements vscode.Disposable {
   private entry({ key, label }: { key: string; label: string }): SessionEntry {
     let e = this.entries.get(key);
     if (!e) {
+      const c = readConfig();
       const session = new Session({
         workerPath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'worker.js').fsPath,
         pythonDir: vscode.Uri.joinPath(this.extensionUri, 'dist', 'python').fsPath,
+        device: defaultDevice(c),
+        cudaAlias: c.cudaAlias,
+        gpuHost: this.gpu.channel(),
+        gpu: c.webgpuAdapter === 'dawn' ? 'dawn' : 'host',
       });
       e = new SessionEntry(key, label, session, () => this.changed.fire(e));
       this.entries.set(key, e);
@@ -128,6 +171,7 @@ export class SessionManager implements vscode.Disposable {
 
   dispose(): void {
     this.entries.forEach((e) => e.dispose());
+    this.gpu.dispose();
     this.entries.clear();
     this.changed.dispose();
   }

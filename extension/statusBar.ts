@@ -27,7 +27,8 @@ export class StatusBar implements vscode.Disposable {
     const ed = vscode.window.activeTextEditor;
     const entry = this.sessions.existing(ed?.document.uri);
     const state: SessionState = entry?.state ?? 'not started';
-    const device = readConfig().device === 'auto' ? 'CPU (auto)' : 'CPU';
+    const c = readConfig();
+    const device = c.device === 'webgpu' ? (this.sessions.deviceLabel === 'CPU' ? 'WebGPU' : this.sessions.deviceLabel) : c.device === 'auto' ? 'CPU (auto)' : 'CPU';
     this.item.text = `${ICON[state]} Gradscope: ${state} · ${device}`;
     this.item.tooltip = `Gradscope session (${entry?.label ?? 'none yet'}): ${state}. Device: ${device}. Click to select the device.`;
   }

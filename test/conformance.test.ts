@@ -15,7 +15,7 @@ const CORPUS = path.resolve(ROOT, '../shared/conformance/public.jsonl');
 const FLOOR_FILE = path.join(ROOT, 'test/conformance.floor.json');
 
 let built: Built;
-beforeAll(() => { built = buildRuntime(); });
+beforeAll(async () => { built = await buildRuntime(); });
 afterAll(() => removeBuild(built));
 
 it('the public conformance corpus passes at least the recorded floor', async () => {

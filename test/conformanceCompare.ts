@@ -63,16 +63,27 @@ export function same(exp: Item, got: Got | undefined, lenient: ReadonlySet<strin
 export interface CorpusResult { ok: number; fails: string[]; report: string; got: Map<string, Got>; stderr: string; ms: number }
 
 /** Run `items` through the built CLI's batch mode and compare each with PyTorch's record. */
-export async function runCorpus(built: Built, items: Item[], opts: { timeoutMs: number; lenient?: ReadonlySet<string> }): Promise<CorpusResult> {
+export interface CorpusOptions {
+  timeoutMs: number;
+  lenient?: ReadonlySet<string>;
+  /** more CLI arguments (e.g. --device webgpu) */
+  args?: string[];
+  /** applied to both the expected and the actual stdout before comparing */
+  normalize?: (stdout: string) => string;
+}
+
+export async function runCorpus(built: Built, items: Item[], opts: CorpusOptions): Promise<CorpusResult> {
   const input = items.map((i) => JSON.stringify({ id: i.id, code: i.code })).join('\n') + '\n';
-  const r = await runCli(built, ['run', '--batch'], { input, timeoutMs: opts.timeoutMs });
+  const r = await runCli(built, ['run', '--batch', ...(opts.args ?? [])], { input, timeoutMs: opts.timeoutMs });
   const got = new Map<string, Got>();
+  const norm = opts.normalize;
   for (const line of r.stdout.split('\n')) {
     try {
       const o = JSON.parse(line) as Got;
-      got.set(o.id, o);
+      got.set(o.id, norm && typeof o.stdout === 'string' ? { ...o, stdout: norm(o.stdout) } : o);
     } catch { /* not a result line */ }
   }
+  if (norm) items = items.map((i) => ({ ...i, stdout: norm(i.stdout) }));
   const byCat = new Map<string, [number, number]>();
   const fails: string[] = [];
   for (const i of items) {

@@ -25,7 +25,7 @@ function firstDiff(exp: Item, got: Got | undefined): string {
 }
 
 let built: Built;
-beforeAll(() => { built = buildRuntime(); });
+beforeAll(async () => { built = await buildRuntime(); });
 afterAll(() => removeBuild(built));
 
 it('the extra conformance corpus passes at least the recorded floor', async () => {

@@ -7,6 +7,7 @@ import { adoptSavedOutputs, checkInplace, needsGrad, rebaseHistory } from '../au
 import { shapeEq } from '../shape';
 import { Tensor } from '../tensor';
 import { copyInto } from '../backends/cpu/elementwise';
+import { gpuCopyInto } from '../backends/webgpu/kernelsCopy';
 import { OpDef } from './spec';
 import { Bound } from './schema';
 
@@ -46,7 +47,8 @@ export function commitInPlace(self: Tensor, result: Tensor): Tensor {
   if (!shapeEq(result.shape, self.shape)) {
     throw runtimeError(`output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${result.shape.join(', ')}]`);
   }
-  copyInto(self, result);
+  // between GPU storages the write stays on the device
+  if (!gpuCopyInto(self, result)) copyInto(self, result);
   self.bumpVersion();
   if (result.gradFn) {
     self.gradFn = result.gradFn;

@@ -1,7 +1,8 @@
 // The registry built from the op table: dispatch by name with PyTorch's argument binding.
 import { TorchError } from '../errors';
 import { OpDef } from './spec';
-import { Schema, bind, isBindFailure, noMatchError, parseSchema } from './schema';
+import { Bound, Schema, bind, isBindFailure, noMatchError, parseSchema } from './schema';
+import { Device, Tensor, cpu, deviceContext, webgpu } from '../tensor';
 
 export interface RegisteredOp {
   def: OpDef;
@@ -51,15 +52,61 @@ export function dispatch(name: string, args: readonly unknown[], kwargs: Record<
   if (op.schemas.length === 1) {
     const b = bind(op.schemas[0], args, kwargs, isMethod);
     if (isBindFailure(b)) throw noMatchError(name, op.schemas, [b], args, kwargs);
-    return op.def.impl(b, 0);
+    return deviceContext.active || kwargs?.device != null ? onDevice(op, b, 0, args, kwargs) : op.def.impl(b, 0);
   }
   const failures = [];
   for (let i = 0; i < op.schemas.length; i++) {
     const b = bind(op.schemas[i], args, kwargs, isMethod);
-    if (!isBindFailure(b)) return op.def.impl(b, i);
+    if (!isBindFailure(b)) return deviceContext.active || kwargs?.device != null ? onDevice(op, b, i, args, kwargs) : op.def.impl(b, i);
     failures.push(b);
   }
   throw noMatchError(name, op.schemas, failures, args, kwargs);
+}
+
+/**
+ * Run an op once some storage lives on a device: the op runs on its tensors' device (new storages go
+ * there), or on its `device` argument's, or on the default device; tensors on two devices are refused
+ * like PyTorch refuses them (a 0-dim CPU tensor may join, as a scalar). Device storages that the op only
+ * reads are marked so, so reading their host copy keeps their device copy current.
+ */
+function onDevice(op: RegisteredOp, b: Bound, overload: number, args: readonly unknown[], kwargs: Record<string, unknown> | null): unknown {
+  let dev: Device | null = null;
+  let first: Tensor | null = null;
+  const see = (x: unknown) => {
+    if (x instanceof Tensor) {
+      if (first === null) { first = x; dev = x.device; return; }
+      const d = x.device;
+      if (d !== dev && d.type !== dev!.type && !(x.ndim === 0 && d.type === 'cpu') && !MIXED_OK.has(op.def.name)) {
+        if (first.ndim === 0 && dev!.type === 'cpu') { first = x; dev = d; return; }
+        throw new TorchError('RuntimeError', `Expected all tensors to be on the same device, but found at least two devices, ${dev} and ${d}!`);
+      }
+    } else if (Array.isArray(x)) for (const e of x) see(e);
+  };
+  for (const a of args) see(a);
+  if (kwargs) for (const k in kwargs) see(kwargs[k]);
+  const requested = b.device;
+  if (requested !== undefined && requested !== null) dev = deviceOf(requested);
+  const ctx = deviceContext;
+  const prevDev = ctx.current, prevRO = ctx.readOnlyBelow;
+  ctx.current = dev ?? ctx.default;
+  const mutates = op.def.name.endsWith('_') || (b.out !== undefined && b.out !== null) || b.inplace === true || b.running_mean !== undefined;
+  ctx.readOnlyBelow = mutates ? 0 : ctx.serial;
+  try {
+    return op.def.impl(b, overload);
+  } finally {
+    ctx.current = prevDev;
+    ctx.readOnlyBelow = prevRO;
+  }
+}
+
+/** ops that take CPU index tensors for a tensor on another device, as PyTorch's indexing does */
+const MIXED_OK = new Set(['index', 'index_put', 'index_put_', '_index_put_impl_']);
+
+/** A Device from a bound device argument ('cpu', 'webgpu:0', a Device). */
+export function deviceOf(x: unknown): Device {
+  if (x instanceof Device) return x.type === 'webgpu' ? webgpu : x;
+  const type = String(x).split(':')[0];
+  return type === 'webgpu' ? webgpu : cpu;
 }
 
 /** Split a JS call's trailing plain-object kwargs: torch.sum(t, 0, { keepdim: true }). */

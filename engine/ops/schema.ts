@@ -4,7 +4,7 @@
 import { DType, dtypeOf } from '../dtype';
 import { TorchError } from '../errors';
 import { PyFloat, isScalar, scalarKind, scalarValue } from '../scalar';
-import { Device, Tensor } from '../tensor';
+import { Device, Tensor, deviceContext } from '../tensor';
 
 export type ParamType =
   | 'Tensor' | 'Tensor[]' | 'Tensor?[]' | 'Scalar' | 'int' | 'int[]' | 'float' | 'float[]' | 'bool' | 'str'
@@ -202,9 +202,12 @@ function convert(p: Param, x: unknown): unknown {
 const DEVICE_TYPES = ['cpu', 'cuda', 'ipu', 'xpu', 'mkldnn', 'opengl', 'opencl', 'ideep', 'hip', 've', 'fpga', 'ort', 'xla',
   'lazy', 'vulkan', 'mps', 'meta', 'hpu', 'privateuseone'];
 
-/** A device argument as a CPU-only PyTorch build treats it: cuda (or an int ordinal) and mps are not built in. */
-function checkDevice<T>(x: T): T {
+/** A device argument as a CPU-only PyTorch build treats it (cuda, or an int ordinal, and mps are not built in), plus webgpu. */
+function checkDevice<T>(x: T): T | string {
   const type = typeof x === 'number' ? 'cuda' : String(x).split(':')[0];
+  if (type === 'webgpu') return x;
+  // the setting that lets code written for CUDA use the WebGPU device
+  if (type === 'cuda' && deviceContext.cudaAlias) return 'webgpu';
   if (!DEVICE_TYPES.includes(type)) {
     throw new TorchError('RuntimeError', `Expected one of ${DEVICE_TYPES.join(', ')} device type at start of device string: ${String(x)}`);
   }

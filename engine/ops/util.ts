@@ -4,9 +4,11 @@ import { DType, PromotionOperand, castFloatToInt, castValue, dtypes, resultType 
 import { check } from '../errors';
 import { Scalar, isScalar, scalarValue, wrappedScalarDType } from '../scalar';
 import { Shape, contiguousStrides, numel } from '../shape';
-import { Storage, Tensor } from '../tensor';
+import { Storage, Tensor, cpu } from '../tensor';
 import { newTensor } from '../backends/cpu/elementwise';
 import { dispatch } from './registry';
+import { gpuContiguous } from '../backends/webgpu/kernels';
+import { gpuCast, onWebgpuNow } from '../backends/webgpu/kernelsCopy';
 import { noteView } from '../autograd';
 
 export { newTensor };
@@ -22,7 +24,10 @@ export function fullTensor(shape: Shape, value: number, dtype: DType): Tensor {
 /** A 0-dim tensor from a Python scalar, marked as a wrapped number (for type promotion). */
 export function wrapScalar(s: Scalar): Tensor {
   const dt = wrappedScalarDType(s);
-  const t = fullTensor([], scalarValue(s), dt);
+  // a wrapped number is a CPU scalar whatever the op's device (as in PyTorch)
+  const data = new dt.arrayCtor(1);
+  data[0] = castValue(dt, scalarValue(s));
+  const t = new Tensor(new Storage(data, cpu), [], [], 0, dt);
   t.wrappedNumber = true;
   return t;
 }
@@ -63,7 +68,10 @@ export function makeView(base: Tensor, shape: number[], strides: number[], offse
 
 /** A contiguous copy (or `t` itself when it is already contiguous and `force` is false). */
 export function contiguous(t: Tensor, force = false): Tensor {
-  if (!force && t.isContiguous && t.offset === 0 && t.storage.data.length === t.numel()) return t;
+  if (!force && t.isContiguous && t.offset === 0 && t.storage.length === t.numel()) return t;
+  // a GPU storage is copied on the GPU (when the op runs there)
+  const g = onWebgpuNow() ? gpuContiguous(t) : null;
+  if (g) return g;
   const out = new Tensor(new Storage(copyData(t)), t.shape.slice(), contiguousStrides(t.shape), 0, t.dtype);
   return out;
 }
@@ -77,6 +85,8 @@ function copyData(t: Tensor) {
 
 /** Values of a tensor converted to `dtype` (a new contiguous tensor; no autograd). */
 export function castTensor(t: Tensor, dtype: DType): Tensor {
+  const g = gpuCast(t, dtype);
+  if (g) return g;
   const src = t.contiguousData();
   const out = newTensor(t.shape, dtype);
   const od = out.storage.data;

@@ -3,6 +3,7 @@
 // (torch/_bridge.py) builds torch.Tensor, torch.* and the namespaces from the op list exposed here.
 // Results cross back as an engine Tensor (the common case, no boxing), a primitive, or a JS array
 // [kind, ...payload] that _bridge.py decodes (tuples, named tuples, dtypes, nodes, "the first argument").
+import { deviceApi } from './bridgeDevice';
 import type { PyodideAPI } from 'pyodide';
 import { torch as _torch } from '../index';
 import {
@@ -16,7 +17,7 @@ import { formatTensor, getPrintOptions, resetPrintOptions, setPrintOptions } fro
 import { NamedTuple } from '../namedtuple';
 import { DEFAULT_RNG_SEED, Generator, defaultGenerator, manualSeed } from '../random';
 import { PyFloat } from '../scalar';
-import { Storage, Tensor } from '../tensor';
+import { Storage, Tensor, cpu } from '../tensor';
 import { resetWarnOnce, setWarningHandler, warn, WarningCategory } from '../warnings';
 import { allOps, dispatch } from '../ops/registry';
 import { resultTypeOf, wrapScalar } from '../ops/util';
@@ -75,13 +76,103 @@ function result(r: unknown, first: unknown): unknown {
  * with **kwargs, arriving as the trailing plain object (Pyodide's convention).
  */
 function opPos(name: string, isMethod: boolean) {
-  return (...args: unknown[]): unknown => result(dispatch(name, args, null, isMethod), args[0]);
+  return opCallable(name, isMethod, 'pos', () => (...args: unknown[]): unknown => result(dispatch(name, args, null, isMethod), args[0]));
 }
 function opKw(name: string, isMethod: boolean) {
-  return (...args: unknown[]): unknown => {
+  return opCallable(name, isMethod, 'kw', () => (...args: unknown[]): unknown => {
     const kwargs = args.pop() as Record<string, unknown>;
     return result(dispatch(name, args, kwargs, isMethod), args[0]);
-  };
+  });
+}
+/** The fast path for calls whose arguments are all tensors: handles in, handles out (see handles below). */
+function opHandles(name: string, isMethod: boolean) {
+  return opCallable(name, isMethod, 'handles', () => (...hs: number[]): unknown => {
+    const args: unknown[] = hs;
+    for (let i = 0; i < hs.length; i++) args[i] = handleTensor(hs[i]);
+    return handleResult(dispatch(name, args, null, isMethod), args[0]);
+  });
+}
+
+type OpKind = 'pos' | 'kw' | 'handles';
+
+/** One callable per (op, method?, kind), remembered so a memory snapshot can name it (snapshotCodec). */
+const opCallables = new Map<string, object>();
+const opCallableKeys = new WeakMap<object, SnapshotKey>();
+function opCallable<F extends object>(name: string, isMethod: boolean, kind: OpKind, make: () => F): F {
+  const id = `${kind}:${isMethod ? 'm' : 'f'}:${name}`;
+  let f = opCallables.get(id) as F | undefined;
+  if (!f) {
+    f = make();
+    opCallables.set(id, f);
+    opCallableKeys.set(f, ['op', name, isMethod, kind]);
+  }
+  return f;
+}
+
+// ---- handles -----------------------------------------------------------------------------------------
+
+/**
+ * Engine tensors Python holds by number. A new JS object crossing into Python costs a JsProxy (Pyodide
+ * probes the object's shape for each one: microseconds for a Tensor), a number almost nothing; so op
+ * calls whose arguments are tensors pass handles and get the new tensor back as one. The Python object
+ * owning a handle gives it back when it dies (release, batched), and asks for the JsProxy (`_t`) only
+ * when something needs it. Handle 0 is never given out.
+ */
+const handleTable: (Tensor | undefined)[] = [undefined];
+const freeHandles: number[] = [];
+let liveHandleCount = 0;
+/** storage bytes of the tensors handed out since Python last released handles */
+let bytesSinceRelease = 0;
+/** past this, a new handle comes back negated: Python then releases the handles of its dead tensors at once */
+const RELEASE_PRESSURE_BYTES = 64 * 1024 * 1024;
+
+function newHandle(t: Tensor): number {
+  const h = freeHandles.length ? freeHandles.pop()! : handleTable.length;
+  handleTable[h] = t;
+  liveHandleCount++;
+  return h;
+}
+
+function handleTensor(h: number): Tensor {
+  const t = handleTable[h];
+  if (t === undefined) throw new Error(`internal error: tensor handle ${h} is not live`);
+  return t;
+}
+
+/**
+ * An op result for a handle call: a new tensor as its handle (negated under release pressure), the
+ * first argument as 0 (Python keeps its object), anything else as result() gives it, an integral
+ * number boxed (a bare int means a handle).
+ */
+function handleResult(r: unknown, first: unknown): unknown {
+  if (r instanceof Tensor) {
+    if (r === first) return 0;
+    const b = r.base;
+    if (b !== null && b === first && !knownBases.has(b)) { knownBases.add(b); return ['view', r]; }
+    const h = newHandle(r);
+    bytesSinceRelease += r.storage.length * r.dtype.itemsize;
+    return bytesSinceRelease > RELEASE_PRESSURE_BYTES ? -h : h;
+  }
+  const v = box(r);
+  return typeof v === 'number' && Number.isInteger(v) ? ['int', v] : v;
+}
+
+/** Give back handles: 'h,h,...' (a string crosses into JS cheaper than a list). Unknown ones are ignored. */
+function releaseHandles(list: string): void {
+  for (const s of list.split(',')) {
+    const h = Number(s);
+    if (h > 0 && handleTable[h] !== undefined) {
+      handleTable[h] = undefined;
+      freeHandles.push(h);
+      liveHandleCount--;
+    }
+  }
+  bytesSinceRelease = 0;
+}
+
+/** Handles Python holds now (a memory snapshot must be taken with none: the table is not in it). */
+export function liveHandles(): number {
+  return liveHandleCount;
 }
 
 // ---- indexing ----------------------------------------------------------------------------------------
@@ -246,7 +337,7 @@ function dataPtr(t: Tensor): bigint {
 }
 
 function fromBytes(bytes: Uint8Array): Tensor {
-  return new Tensor(new Storage(bytes), [bytes.length], [1], 0, dtypes.uint8);
+  return new Tensor(new Storage(bytes, cpu), [bytes.length], [1], 0, dtypes.uint8);
 }
 
 /** torch.get_rng_state() / Generator.get_state() */
@@ -261,26 +352,43 @@ function setState(g: Generator, t: Tensor): void {
 
 // ---- the module --------------------------------------------------------------------------------------
 
+const standIns = new Map<string, object>();
+const standInKeys = new WeakMap<object, SnapshotKey>();
+
+/** A stand-in for a Python object the engine cannot use: its constructor name is the Python type's. */
+function standIn(typeName: string): object {
+  let o = standIns.get(typeName);
+  if (!o) {
+    const ctor = function () { /* named stand-in */ };
+    Object.defineProperty(ctor, 'name', { value: typeName });
+    o = new (ctor as unknown as new () => object)();
+    standIns.set(typeName, o);
+    standInKeys.set(o, ['standIn', typeName]);
+  }
+  return o;
+}
+
 let pyWarn: PyCallable | null = null;
 
 /** What `import _gradscope` gives Python. */
 function makeApi() {
   return {
+    ...deviceApi,
     PyFloat,
     newFloat: (v: number) => new PyFloat(v),
     /** a Python number as PyTorch wraps it for a Tensor argument (0-dim, wrapped-number promotion) */
     wrapNumber: (s: number | boolean | PyFloat) => wrapScalar(s),
     /** a stand-in for a Python object the engine cannot use: its constructor name is the Python type's */
-    pyObject: (typeName: string) => {
-      const ctor = function () { /* named stand-in */ };
-      Object.defineProperty(ctor, 'name', { value: typeName });
-      return new (ctor as unknown as new () => object)();
-    },
+    pyObject: standIn,
     /** a tensor whose proxy type Python compares results against */
     sampleTensor: () => new Tensor(new Storage(new Float32Array(0)), [0], [1], 0, dtypes.float32),
     /** [name, aliases, function?, method?, ns, doc] per op, for generating torch.* and Tensor methods */
     opList: () => allOps().map((o) => [o.def.name, o.def.aliases ?? [], o.function, o.method, o.def.ns ?? 'torch', o.def.doc]),
-    opPos, opKw,
+    opPos, opKw, opHandles,
+    /** the handle of a tensor Python holds as a JsProxy (a new one: its Python object releases it) */
+    handleOf: (t: Tensor) => newHandle(t),
+    tensorOf: handleTensor,
+    release: releaseHandles,
     getitem: (self: Tensor, codes: string, ...vals: unknown[]) => {
       return result(dispatch('__getitem__', [self, decodeIndex(codes, vals)], null, true), self);
     },
@@ -338,18 +446,85 @@ function makeApi() {
   };
 }
 
+let api: ReturnType<typeof makeApi> | null = null;
+
+/** The `_gradscope` module: one object per thread, which every Pyodide of the thread imports. */
+export function torchApi(): ReturnType<typeof makeApi> {
+  return (api ??= makeApi());
+}
+
+/** The package files (keys relative to engine/python/) under PYTHON_ROOT in Pyodide's file system. */
+export function writeTorchFiles(pyodide: PyodideAPI, files: Record<string, string>): void {
+  const FS = pyodide.FS;
+  const made = new Set<string>();
+  for (const [rel, text] of Object.entries(files)) {
+    const path = `${PYTHON_ROOT}/${rel.replace(/^\/+/, '')}`;
+    const dir = path.slice(0, path.lastIndexOf('/'));
+    if (!made.has(dir)) { FS.mkdirTree(dir); made.add(dir); }
+    FS.writeFile(path, text);
+  }
+}
+
+// ---- memory snapshots ----------------------------------------------------------------------------
+
+/**
+ * The JSON name of a JS object that Python holds when a Pyodide memory snapshot is taken (worker.ts):
+ * a Pyodide restored from the snapshot in another thread gets that thread's object of the same name.
+ */
+export type SnapshotKey = (string | boolean)[];
+
+export interface SnapshotCodec {
+  /** throws for an object it cannot name (the snapshot is then not made) */
+  serialize(o: unknown): SnapshotKey;
+  deserialize(k: SnapshotKey): unknown;
+}
+
+/**
+ * Names for what `import torch` leaves Python holding: the `_gradscope` module and its members, op
+ * callables, dtypes, the default generator, PyFloats, stand-ins; `modules` adds other JS modules
+ * registered with Pyodide (by module name), whose members Python may hold too.
+ */
+export function snapshotCodec(modules: Record<string, object> = {}): SnapshotCodec {
+  const keyOf = new Map<unknown, SnapshotKey>();
+  const byKey = new Map<string, unknown>();
+  const add = (o: unknown, k: SnapshotKey) => {
+    if (o !== null && (typeof o === 'object' || typeof o === 'function') && !keyOf.has(o)) keyOf.set(o, k);
+    byKey.set(JSON.stringify(k), o);
+  };
+  for (const [m, obj] of Object.entries({ _gradscope: torchApi(), ...modules })) {
+    add(obj, ['module', m]);
+    for (const [k, v] of Object.entries(obj)) add(v, ['module', m, k]);
+  }
+  for (const d of Object.values(dtypes)) add(d, ['dtype', d.name]);
+  add(defaultGenerator, ['generator']);
+  return {
+    serialize(o) {
+      const k = keyOf.get(o) ?? opCallableKeys.get(o as object) ?? standInKeys.get(o as object);
+      if (k) return k;
+      if (o instanceof PyFloat) return ['float', Object.is(o.value, -0) ? '-0' : String(o.value)];
+      const what = typeof o === 'function' ? `function ${o.name || '(anonymous)'}` : `${(o as object)?.constructor?.name ?? typeof o} object`;
+      throw new Error(`no snapshot name for a ${what}`);
+    },
+    deserialize(k) {
+      switch (k[0]) {
+        case 'op': return ({ pos: opPos, kw: opKw, handles: opHandles }[String(k[3]) as OpKind])(String(k[1]), k[2] === true);
+        case 'standIn': return standIn(String(k[1]));
+        case 'float': return new PyFloat(Number(k[1]));
+      }
+      const s = JSON.stringify(k);
+      if (!byKey.has(s)) throw new Error(`unknown snapshot name ${s}`);
+      return byKey.get(s);
+    },
+  };
+}
+
 /**
  * Make `import torch` work in this Pyodide: write the package files (keys relative to engine/python/,
  * e.g. 'torch/__init__.py') under PYTHON_ROOT, put it first on sys.path, and register `_gradscope`.
  */
 export function installTorch(pyodide: PyodideAPI, files: Record<string, string>): void {
-  const FS = pyodide.FS;
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${PYTHON_ROOT}/${rel.replace(/^\/+/, '')}`;
-    FS.mkdirTree(path.slice(0, path.lastIndexOf('/')));
-    FS.writeFile(path, text);
-  }
-  pyodide.registerJsModule('_gradscope', makeApi());
+  writeTorchFiles(pyodide, files);
+  pyodide.registerJsModule('_gradscope', torchApi());
   const scope = pyodide.toPy({});
   pyodide.runPython(`
 import sys, importlib

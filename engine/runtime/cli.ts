@@ -1,7 +1,7 @@
 // The `gradscope` command line (bin/gradscope.js → dist/cli.js), over the same Session as the editor:
 //   gradscope run FILE.py|FILE.js|FILE.ts     run a file: its stdout/stderr as written, a traceback and exit 1 on error
 //   gradscope run --batch [--timeout S]        JSON Lines {"id","code"} on stdin → {"id","stdout","error"} per program
-// Options: --device cpu|webgpu (or GRADSCOPE_DEVICE; only cpu exists for now).
+// Options: --device cpu|webgpu (or GRADSCOPE_DEVICE; webgpu runs on Dawn, the npm package `webgpu`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -51,7 +51,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
 
 function checkDevice(device: string): DeviceName {
   if (device === 'cpu') return 'cpu';
-  if (device === 'webgpu') throw new UsageError("the webgpu device is not available yet in this version: use --device cpu");
+  if (device === 'webgpu') return 'webgpu';
   throw new UsageError(`unknown device '${device}' (expected cpu or webgpu)`);
 }
 
@@ -152,6 +152,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 2;
   }
   // GRADSCOPE_PYTHON_DIR: another copy of the Python torch package (development)
-  const opts: SessionOptions = { device, pythonDir: env.GRADSCOPE_PYTHON_DIR || undefined };
+  // GRADSCOPE_CUDA_ALIAS=1: code written for CUDA (.cuda(), device='cuda') uses the webgpu device
+  const opts: SessionOptions = { device, cudaAlias: env.GRADSCOPE_CUDA_ALIAS === '1', pythonDir: env.GRADSCOPE_PYTHON_DIR || undefined };
   return args.batch ? runBatch(args.timeout, opts) : runFile(args.file!, opts);
 }

@@ -5,6 +5,7 @@
 // 2 into a shared Int32Array that Pyodide polls (KeyboardInterrupt) and instrumented JS loops check.
 
 import type { GraphSnapshot } from '../graph';
+import type { GpuBatch } from '../backends/webgpu/protocol';
 
 export type Language = 'python' | 'javascript' | 'typescript';
 export type Stream = 'stdout' | 'stderr';
@@ -35,6 +36,13 @@ export interface InitParams {
   /** load Pyodide now (true) or on the first Python run (false) */
   loadPython: boolean;
   device: DeviceName;
+  /** code written for CUDA uses the webgpu device ('cuda' means 'webgpu') */
+  cudaAlias?: boolean;
+  /**
+   * where the webgpu device lives: 'dawn' (default) a thread of the worker running Dawn; 'host' the
+   * caller's (GpuOpen/GpuBatch/GpuClose notifications; the VS Code extension relays them to its webview)
+   */
+  gpu?: 'dawn' | 'host';
   /** per run and per stream, characters forwarded before the rest is dropped */
   maxOutputChars: number;
 }
@@ -190,6 +198,17 @@ export interface DisplayParams {
   tensor?: TensorView;
 }
 
+/** change the session's default device (tensors already made stay where they are) */
+export interface SetDeviceParams {
+  requestId: number; device: DeviceName; cudaAlias: boolean; gpu: 'dawn' | 'host';
+  /** drop the current webgpu transport (its device was lost): tensors on it fail when read */
+  reopen?: boolean;
+}
+export interface SetDeviceDoneParams { requestId: number; error: string | null; adapter: string | null }
+
+/** the worker opens the webgpu device through its caller: hello and read answers go into `reply` */
+export interface GpuOpenParams { reply: SharedArrayBuffer }
+
 export interface FatalParams {
   message: string;
 }
@@ -199,6 +218,7 @@ export const InitRequest = new Message<InitParams>('init');
 export const RunRequest = new Message<RunParams>('run');
 export const InspectRequest = new Message<InspectParams>('inspect');
 export const GraphRequest = new Message<GraphParams>('graph');
+export const SetDeviceRequest = new Message<SetDeviceParams>('setDevice');
 
 // ---- worker → caller ----
 export const ReadyNotification = new Message<ReadyParams>('ready');
@@ -208,5 +228,10 @@ export const InspectDoneNotification = new Message<InspectDoneParams>('inspect/d
 /** a notebook cell displayed a value (its result or display()) */
 export const DisplayNotification = new Message<DisplayParams>('display');
 export const GraphDoneNotification = new Message<GraphDoneParams>('graph/done');
+export const SetDeviceDoneNotification = new Message<SetDeviceDoneParams>('setDevice/done');
+/** the webgpu device through the caller (InitParams.gpu = 'host'): open it, run batches, close it */
+export const GpuOpenNotification = new Message<GpuOpenParams>('gpu/open');
+export const GpuBatchNotification = new Message<GpuBatch>('gpu/batch');
+export const GpuCloseNotification = new Message<Record<string, never>>('gpu/close');
 /** the interpreter can no longer be used (Pyodide fatal error, failed load): the caller must restart */
 export const FatalNotification = new Message<FatalParams>('fatal');

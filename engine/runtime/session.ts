@@ -1,13 +1,19 @@
 // A runtime session: one worker thread holding Pyodide + the engine (worker.ts), driven without ever
 // blocking the caller. Used by the `gradscope` CLI and by the VS Code extension. Runs are queued and
 // executed one at a time; their stdout/stderr stream out through onDidWrite as they are written.
+import type { RelayMessages } from '../backends/webgpu/relay';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+
+// FinalizationRegistry.cleanupSome in the workers' isolates (made after this): the webgpu device frees
+// the buffers of dead tensors in the middle of a long run with it (engine/backends/webgpu/client.ts)
+setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
 import {
   DeviceName, Envelope, FatalNotification, InitRequest, InspectDoneNotification, InspectRequest, InspectResult, Language,
   OutputNotification, OutputParams, ReadyNotification, ReadyParams, RunDoneNotification, RunError, RunOutcome, RunRequest,
 } from './protocol';
-import { GraphDoneNotification, GraphRequest, GraphResult } from './protocol';
+import { GpuBatchNotification, GpuCloseNotification, GpuOpenNotification, SetDeviceDoneNotification, SetDeviceDoneParams, SetDeviceRequest, GraphDoneNotification, GraphRequest, GraphResult } from './protocol';
 import { CellParams, DisplayNotification, DisplayParams } from './protocol';
 
 export interface SessionOptions {
@@ -16,6 +22,15 @@ export interface SessionOptions {
   /** folder holding torch's Python sources; default: found by the worker (dist/python or engine/python) */
   pythonDir?: string;
   device?: DeviceName;
+  /** 'cuda' in user code means the webgpu device (default false) */
+  cudaAlias?: boolean;
+  /**
+   * The webgpu device through this side (e.g. the VS Code extension's webview): the worker's device
+   * messages go to it. Without it the worker opens Dawn itself.
+   */
+  gpuHost?: RelayMessages;
+  /** where the webgpu device is opened first: 'host' (gpuHost; the default when given) or 'dawn' */
+  gpu?: 'dawn' | 'host';
   /** load Pyodide when the session starts (default true); false loads it on the first Python run */
   loadPython?: boolean;
   /** per run and per stream, characters kept before the rest is dropped (default 16 Mi) */
@@ -114,7 +129,12 @@ export class Session {
   readonly onDidHang = this._onDidHang.event;
   readyInfo: ReadyParams | null = null;
 
-  constructor(private readonly options: SessionOptions = {}) {}
+  private deviceRequests = new Map<number, (p: SetDeviceDoneParams) => void>();
+  /** where the webgpu device lives: through options.gpuHost ('host') when given, else Dawn in the worker */
+  private gpuMode: 'dawn' | 'host';
+  constructor(private readonly options: SessionOptions = {}) {
+    this.gpuMode = options.gpu ?? (options.gpuHost ? 'host' : 'dawn');
+  }
 
   get isRunning(): boolean { return this.current !== null; }
   get isCrashed(): boolean { return this.state === 'crashed'; }
@@ -166,7 +186,7 @@ export class Session {
       }
       worker.postMessage(InitRequest.with({
         interruptBuffer: this.interruptBuffer, pythonDir: o.pythonDir, loadPython: o.loadPython ?? true,
-        device: o.device ?? 'cpu', maxOutputChars: o.maxOutputChars ?? 16 * 1024 * 1024,
+        device: o.device ?? 'cpu', cudaAlias: o.cudaAlias ?? false, gpu: this.gpuMode, maxOutputChars: o.maxOutputChars ?? 16 * 1024 * 1024,
       }));
     });
   }
@@ -189,6 +209,21 @@ export class Session {
         cb?.(msg.params.result);
         break;
       }
+      case SetDeviceDoneNotification.is(msg): {
+        const cb = this.deviceRequests.get(msg.params.requestId);
+        this.deviceRequests.delete(msg.params.requestId);
+        cb?.(msg.params);
+        break;
+      }
+      case GpuOpenNotification.is(msg):
+        this.options.gpuHost?.open(msg.params.reply);
+        break;
+      case GpuBatchNotification.is(msg):
+        this.options.gpuHost?.batch(msg.params);
+        break;
+      case GpuCloseNotification.is(msg):
+        this.options.gpuHost?.close();
+        break;
       case InspectDoneNotification.is(msg): {
         const cb = this.inspects.get(msg.params.requestId);
         this.inspects.delete(msg.params.requestId);
@@ -306,6 +341,7 @@ export class Session {
     this.abandonStart?.(SUPERSEDED);
     this.failPending('Restarted', 'the session was restarted');
     if (w) await w.terminate();
+    if (w) this.options.gpuHost?.close();
     this.state = 'idle';
     return this.start();
   }
@@ -339,6 +375,23 @@ export class Session {
     });
   }
 
+  /**
+   * Change the default device of the running session (new tensors go there; existing ones stay) and,
+   * for later starts, of the session. `gpu`: 'host' routes the webgpu device through options.gpuHost.
+   */
+  async setDevice(device: DeviceName, opts: { cudaAlias?: boolean; gpu?: 'dawn' | 'host'; reopen?: boolean } = {}): Promise<{ error: string | null; adapter: string | null }> {
+    const o = this.options as { device?: DeviceName; cudaAlias?: boolean };
+    o.device = device;
+    if (opts.cudaAlias !== undefined) o.cudaAlias = opts.cudaAlias;
+    if (opts.gpu !== undefined) this.gpuMode = opts.gpu;
+    if (this.state !== 'ready' || !this.worker) return { error: null, adapter: null };
+    const requestId = this.nextId++;
+    return new Promise((resolve) => {
+      this.deviceRequests.set(requestId, (p) => resolve({ error: p.error, adapter: p.adapter }));
+      this.worker!.postMessage(SetDeviceRequest.with({ requestId, device, cudaAlias: o.cudaAlias ?? false, gpu: this.gpuMode, reopen: opts.reopen }));
+    });
+  }
+
   async dispose(): Promise<void> {
     if (this.state === 'disposed') return;
     this.failPending('Disposed', 'the session was disposed');
@@ -347,5 +400,6 @@ export class Session {
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();
+    this.options.gpuHost?.close();
   }
 }

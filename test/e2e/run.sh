@@ -3,6 +3,7 @@
 # driven by playwright-core + Debian's chromium. Needs: apt packages chromium + libkrb5-dev (CI's .ci/run
 # installs them), the npm registry, and a built extension (npm run build).
 # Tools are cached in .tools/ (gitignored) between runs on the same machine.
+# Arguments: test files to run (default: all of test/e2e/).
 set -euo pipefail
 # run from `npm test`, the parent npm's settings (npm_config_user_agent names node 20, which
 # code-server's postinstall reads) must not leak into the tool installs below
@@ -38,8 +39,12 @@ cp "$ROOT/package.json" "$EXT/"
 cp -r "$ROOT/dist" "$EXT/dist"
 cp -r "$ROOT/node_modules/pyodide" "$EXT/node_modules/pyodide"
 cp -r "$ROOT/node_modules/typescript" "$EXT/node_modules/typescript"
+# the webgpu device's Dawn (as .vscodeignore ships it: the loader and this platform's addon)
+mkdir -p "$EXT/node_modules/webgpu/dist"
+cp "$ROOT/node_modules/webgpu/package.json" "$ROOT/node_modules/webgpu/index.js" "$EXT/node_modules/webgpu/"
+cp -r "$ROOT/node_modules/webgpu/dist/linux-x64" "$EXT/node_modules/webgpu/dist/"
 
 cd "$ROOT"
 CODE_SERVER="$CS" NODE24_BIN="$N24/bin" EXT_DIR="$EXT" ARTIFACTS="${ARTIFACTS:-$ROOT/test/e2e/artifacts}" \
-  node --test --test-concurrency=1 test/e2e/
+  node --test --test-concurrency=1 "${@:-test/e2e/}"
 rm -rf "$(dirname "$EXT")"

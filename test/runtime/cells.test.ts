@@ -26,7 +26,7 @@ let events: Output[] = [];
 let displays: DisplayParams[] = [];
 
 beforeAll(async () => {
-  built = buildRuntime();
+  built = await buildRuntime();
   s = new Session({ workerPath: built.worker, pythonDir: built.python, hangTimeoutMs: 1000 });
   s.onDidWrite((e: OutputParams) => {
     const last = events[events.length - 1];

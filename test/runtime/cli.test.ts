@@ -2,17 +2,20 @@
 // --device, and batch mode surviving timeouts, hangs, sys.exit, os._exit, deleted builtins, endless
 // output and deep recursion. These programs check the runtime, not PyTorch: their expected text is
 // plain Python's (print of str/int), or compared between two programs of the same batch.
+import { webgpuAvailable } from '../../engine/backends/webgpu/index';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const gpuAvailable = webgpuAvailable() || process.env.GRADSCOPE_REQUIRE_WEBGPU === '1';
 import { Built, buildRuntime, removeBuild, runCli } from './helpers';
 
 let built: Built;
 let tmp: string;
 
-beforeAll(() => {
-  built = buildRuntime();
+beforeAll(async () => {
+  built = await buildRuntime();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-cli-'));
 });
 afterAll(() => {
@@ -55,12 +58,16 @@ describe('gradscope run FILE', () => {
     expect(js.stderr).toContain('bad.js:2');
   });
 
-  it('refuses --device webgpu until it exists, and unknown devices', async () => {
-    const p = file('ok.py', 'print("ok")\n');
-    const gpu = await runCli(built, ['run', '--device', 'webgpu', p]);
-    expect(gpu.code).toBe(2);
-    expect(gpu.stderr).toContain('webgpu');
-    expect((await runCli(built, ['run', p], { env: { GRADSCOPE_DEVICE: 'webgpu' } })).code).toBe(2);
+  it('runs on --device webgpu (or GRADSCOPE_DEVICE=webgpu) where Dawn finds an adapter, and refuses unknown devices', async () => {
+    const p = file('gpu.py', 'import torch\nprint(torch.ones(2) * 3)\n');
+    for (const r of [await runCli(built, ['run', '--device', 'webgpu', p]), await runCli(built, ['run', p], { env: { GRADSCOPE_DEVICE: 'webgpu' } })]) {
+      if (gpuAvailable) {
+        expect(r).toMatchObject({ code: 0, stdout: "tensor([3., 3.], device='webgpu:0')\n" });
+      } else {
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain('webgpu device is not available');
+      }
+    }
     expect((await runCli(built, ['run', '--device=tpu', p])).code).toBe(2);
   });
 

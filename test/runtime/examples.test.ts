@@ -7,7 +7,7 @@ import { Built, ROOT, buildRuntime, fixture, removeBuild, runCli } from './helpe
 const expected = fixture<Record<string, { stdout: string; returncode: number }>>('examples.json');
 
 let built: Built;
-beforeAll(() => { built = buildRuntime(); });
+beforeAll(async () => { built = await buildRuntime(); });
 afterAll(() => removeBuild(built));
 
 describe('examples', () => {

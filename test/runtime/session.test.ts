@@ -26,7 +26,7 @@ let built: Built;
 let s: Session;
 
 beforeAll(async () => {
-  built = buildRuntime();
+  built = await buildRuntime();
   s = new Session({ workerPath: built.worker, pythonDir: built.python, hangTimeoutMs: 500 });
   await s.start();
 });

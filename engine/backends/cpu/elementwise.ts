@@ -4,6 +4,8 @@
 import { DType, StorageArray, castValue } from '../../dtype';
 import { broadcastStrides, contiguousStrides, numel } from '../../shape';
 import { Storage, Tensor } from '../../tensor';
+import { allocF32 } from './alloc';
+import { ArithOp, SIMD_MIN_LEN, arithF32 } from './simd';
 
 /** Physical offsets of `t` viewed (broadcast) as `shape`, in logical order. */
 export function broadcastOffsets(t: Tensor, shape: readonly number[]): Int32Array | Float64Array {
@@ -24,8 +26,10 @@ function reader(t: Tensor, compute: DType): Read {
   return (v) => castValue(compute, v);
 }
 
-export function newTensor(shape: readonly number[], dtype: DType): Tensor {
-  const data = new dtype.arrayCtor(numel(shape));
+/** A contiguous tensor; zero-filled unless `zero` is false (for kernels that write every element). Large float32 ones live in the arena (alloc.ts). */
+export function newTensor(shape: readonly number[], dtype: DType, zero = true): Tensor {
+  const n = numel(shape);
+  const data = dtype.arrayCtor === Float32Array ? allocF32(n, zero) : new dtype.arrayCtor(n);
   return new Tensor(new Storage(data), shape.slice(), contiguousStrides(shape), 0, dtype);
 }
 
@@ -47,6 +51,11 @@ type Arr = StorageArray;
 
 /** od[o + j] = f(ad[ia + j*sa], bd[ib + j*sb]) for j < len, values as stored. */
 function binaryRow(f: Bin, od: Arr, o: number, ad: Arr, ia: number, sa: number, bd: Arr, ib: number, sb: number, len: number): void {
+  if (len >= SIMD_MIN_LEN) {
+    // float32 arrays in the arena: the SIMD kernels (same bits)
+    const op = f === ADD ? 0 : f === SUB ? 1 : f === MUL ? 2 : f === DIV ? 3 : -1;
+    if (op >= 0 && arithF32(op as ArithOp, od, o, ad, ia, sa, bd, ib, sb, len)) return;
+  }
   if (sa === 1 && sb === 1) {
     if (f === ADD) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j] + bd[ib + j];
     else if (f === MUL) for (let j = 0; j < len; j++) od[o + j] = ad[ia + j] * bd[ib + j];
@@ -122,7 +131,7 @@ function stridesAs(t: Tensor, shape: readonly number[]): number[] {
 
 /** out[i] = f(x[i]) with x read in `compute` dtype; result stored as `outDtype`. */
 export function unaryMap(x: Tensor, compute: DType, outDtype: DType, f: (v: number) => number): Tensor {
-  const out = newTensor(x.shape, outDtype);
+  const out = newTensor(x.shape, outDtype, false);
   const od = out.storage.data;
   const xd = x.storage.data;
   const rd = reader(x, compute);
@@ -152,7 +161,7 @@ function rowUnary(f: (v: number) => number, rd: Read, od: Arr, o: number, xd: Ar
 
 /** out = f(a, b) broadcast, operands read in `compute` dtype; result stored as `outDtype`. */
 export function binaryMap(a: Tensor, b: Tensor, shape: readonly number[], compute: DType, outDtype: DType, f: (x: number, y: number) => number): Tensor {
-  const out = newTensor(shape, outDtype);
+  const out = newTensor(shape, outDtype, false);
   const od = out.storage.data;
   const ad = a.storage.data, bd = b.storage.data;
   const ra = reader(a, compute), rb = reader(b, compute);

@@ -8,6 +8,7 @@
 import { DType, castValue } from '../../dtype';
 import { fma32, fma64 } from '../../random/fma';
 import { Tensor } from '../../tensor';
+import { cascadeColumns32 } from './simd';
 
 // ---- the iteration order (TensorIterator::reorder_dimensions + coalesce_dimensions) ----------
 
@@ -139,13 +140,15 @@ function rowSum(d: Arr, start: number, stride: number, size: number, f32: boolea
   return f32 ? fr(fr(fr(p0 + p1) + p2) + p3) : p0 + p1 + p2 + p3;
 }
 
+/** log2 of the cascade's step for a column of `size` values (levelPower in SumKernel.cpp). */
+export const cascadePower = (size: number): number => Math.max(4, Math.floor((size <= 2 ? 1 : 32 - Math.clz32(size - 1)) / 4));
+
 /**
  * cascade() of the `cols` adjacent columns d[start + c + i * cols] (c < cols, i < size) in one pass over
  * memory (the flush points depend only on i, so every column adds in exactly cascade()'s order).
  */
-function cascadeColumns(d: Arr, start: number, cols: number, size: number, f32: boolean): Float64Array {
-  const ceilLog2 = size <= 2 ? 1 : 32 - Math.clz32(size - 1);
-  const lp = Math.max(4, Math.floor(ceilLog2 / 4));
+export function cascadeColumns(d: Arr, start: number, cols: number, size: number, f32: boolean): Float64Array {
+  const lp = cascadePower(size);
   const step = 2 ** lp, m1 = (step - 1) * 2 ** lp, m2 = (step - 1) * 2 ** (2 * lp);
   const a0 = new Float64Array(cols), a1 = new Float64Array(cols), a2 = new Float64Array(cols), a3 = new Float64Array(cols);
   let i = 0;
@@ -173,7 +176,9 @@ function cascadeColumns(d: Arr, start: number, cols: number, size: number, f32: 
 function rowSumLanes(d: Arr, start: number, lanes: number, size: number, f32: boolean): Float64Array {
   const n = Math.floor(size / 4);
   const out = new Float64Array(lanes);
-  const cols = n > 0 ? cascadeColumns(d, start, 4 * lanes, n, f32) : new Float64Array(4 * lanes);
+  // float32 with 8 lanes (32 columns): the SIMD kernel when it can run (same additions, same order)
+  const cols = n === 0 ? new Float64Array(4 * lanes)
+    : (f32 && lanes === 8 && cascadeColumns32(d, start, n, cascadePower(n))) || cascadeColumns(d, start, 4 * lanes, n, f32);
   for (let l = 0; l < lanes; l++) {
     let p0 = cols[l];
     const p1 = cols[l + lanes], p2 = cols[l + 2 * lanes], p3 = cols[l + 3 * lanes];

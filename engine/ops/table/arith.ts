@@ -10,7 +10,7 @@ import { fma32, fma64 } from '../../random/fma';
 import { defineOps, OpDef } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, callKw, resultTypeOf, sumToShape, toTensor, wrapScalar } from '../util';
-import { checkSupport, mapBinary, recordNotImplemented, stepRound } from './elementwiseUtil';
+import { checkSupport, gpuElementwise, mapBinary, recordNotImplemented, stepRound } from './elementwiseUtil';
 import { ADD, DIV, MUL, SUB } from '../../backends/cpu/elementwise';
 
 /** Elementwise binary kernel with promotion: compute in the common dtype. */
@@ -30,8 +30,9 @@ function add(self: Tensor, other: Tensor, alpha: Scalar, name: string, sign: 1 |
   // ufunc::add: self + alpha * other as one fused multiply-add, alpha in the compute precision
   const al = common.category === 'float' ? stepRound(common)(scalarValue(alpha) * sign) : scalarValue(alpha) * sign;
   const fma = common === dtypes.float64 ? fma64 : fma32;
-  const out = mapBinary(self, other, common, common, al === 1 ? ADD : al === -1 ? SUB
-    : common.category === 'float' ? (x, y) => fma(al, y, x) : (x, y) => x + al * y);
+  const out = gpuElementwise([self, other], common, common, al === 1 ? 'a + b' : al === -1 ? 'a - b' : 'fma(c, b, a)', al === 1 || al === -1 ? [] : [al])
+    ?? mapBinary(self, other, common, common, al === 1 ? ADD : al === -1 ? SUB
+      : common.category === 'float' ? (x, y) => fma(al, y, x) : (x, y) => x + al * y);
   record(name, [self, other], out, ([g]) => [
     sumToShape(g!, self.shape),
     sumToShape(sign < 0 ? call('neg', scaled(g!, alpha)) : scaled(g!, alpha), other.shape),
@@ -47,7 +48,8 @@ function subCheck(self: Tensor, other: Tensor): void {
 }
 
 function mul(self: Tensor, other: Tensor): Tensor {
-  const out = binary(self, other, MUL);
+  const common = resultTypeOf(self, other);
+  const out = gpuElementwise([self, other], common, common, 'a * b') ?? mapBinary(self, other, common, common, MUL);
   record('MulBackward0', [self, other], out, ([g]) => [
     self.requiresGrad ? sumToShape(call('mul', g!, other), self.shape) : null,
     other.requiresGrad ? sumToShape(call('mul', g!, self), other.shape) : null,
@@ -80,7 +82,7 @@ function div(self: Tensor, other: Tensor, mode: string | null, node = 'DivBackwa
   const common = resultTypeOf(self, other);
   if (mode === null) {
     const outT = common.category === 'float' ? common : getDefaultDType();
-    const out = mapBinary(self, other, outT, outT, DIV);
+    const out = (outT === common ? gpuElementwise([self, other], outT, outT, 'a / b') : null) ?? mapBinary(self, other, outT, outT, DIV);
     record('DivBackward0', [self, other], out, ([g]) => [
       self.requiresGrad ? sumToShape(call('div', g!, other), self.shape) : null,
       other.requiresGrad ? sumToShape(call('mul', call('neg', g!), call('div', call('div', self, other), other)), other.shape) : null,

@@ -3,17 +3,36 @@ import { DType, DTypeName, dtypeOf, dtypes } from '../../dtype';
 import { check, runtimeError } from '../../errors';
 import { forgetView, record } from '../../autograd';
 import { computeViewStrides, inferSize, numel, wrapDim } from '../../shape';
-import { Tensor } from '../../tensor';
+import { Device, Tensor, deviceContext } from '../../tensor';
 import { unaryMap } from '../../backends/cpu/elementwise';
+import { gpuElementwise } from './elementwiseUtil';
 import { defineOps, Variant } from '../spec';
 import { Bound } from '../schema';
-import { call, castTensor, contiguous, makeView, newTensor } from '../util';
+import { call, callKw, castTensor, contiguous, makeView, newTensor } from '../util';
+import { deviceOf } from '../registry';
 
 function toDtype(self: Tensor, dtype: DType, copy: boolean): Tensor {
   if (dtype === self.dtype && !copy) return self;
   const out = castTensor(self, dtype);
   if (dtype.category === 'float') {
     record('ToCopyBackward0', [self], out, ([g]) => [call('to', g!, self.dtype)]);
+  }
+  return out;
+}
+
+/** A copy on another device (and dtype); its gradient goes back to self's device and dtype. */
+function toDevice(self: Tensor, dev: Device, dtype: DType, copy: boolean): Tensor {
+  if (dev.type === self.device.type) return toDtype(self, dtype, copy);
+  const ctx = deviceContext, prev = ctx.current;
+  ctx.current = dev;
+  let out: Tensor;
+  try {
+    out = castTensor(self, dtype);
+  } finally {
+    ctx.current = prev;
+  }
+  if (dtype.category === 'float') {
+    record('ToCopyBackward0', [self], out, ([g]) => [callKw('to', [g!], { device: self.device, dtype: self.dtype })]);
   }
   return out;
 }
@@ -107,11 +126,11 @@ export default defineOps([
     doc: 'Converts dtype (and device): returns input itself when nothing changes.',
     impl: (a, ov) => {
       const self: Tensor = a.self;
-      if (ov === 2) return toDtype(self, (a.other as Tensor).dtype, a.copy);
+      if (ov === 2) return toDevice(self, (a.other as Tensor).device, (a.other as Tensor).dtype, a.copy);
       if (ov === 1) {
         const dev = a.device;
         if (dev !== null && typeof dev === 'string' && /^(float|double|half|long|int|bool|torch\.)/.test(dev)) return toDtype(self, dtypeOf(dev), a.copy);
-        return toDtype(self, a.dtype ?? self.dtype, a.copy);
+        return toDevice(self, dev === null ? self.device : deviceOf(dev), a.dtype ?? self.dtype, a.copy);
       }
       return toDtype(self, a.dtype, a.copy);
     },
@@ -156,7 +175,7 @@ export default defineOps([
     impl: (a) => {
       const self: Tensor = a.self;
       check(self.dtype.category !== 'bool', 'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.');
-      const out = unaryMap(self, self.dtype, self.dtype, (x) => -x);
+      const out = gpuElementwise([self], self.dtype, self.dtype, '-a') ?? unaryMap(self, self.dtype, self.dtype, (x) => -x);
       record('NegBackward0', [self], out, ([g]) => [call('neg', g!)]);
       return out;
     },

@@ -6,6 +6,7 @@ import { scalarKind, scalarValue } from '../../scalar';
 import { Tensor } from '../../tensor';
 import { warn } from '../../warnings';
 import { tensorFromNested } from './creationData';
+import { gpuFull, onWebgpuNow } from '../../backends/webgpu/kernelsCopy';
 import { defineOps } from '../spec';
 import { call, castTensor, contiguous, fullTensor } from '../util';
 
@@ -27,7 +28,9 @@ function tensorFromData(data: unknown, dtype: DType | null, requiresGrad: boolea
 
 function factory(shape: number[], value: number, dtype: DType | null, requiresGrad: boolean, kindDefault: DType = getDefaultDType()): Tensor {
   for (const s of shape) check(s >= 0, () => `Trying to create tensor with negative dimension ${s}: [${shape.join(', ')}]`);
-  const t = fullTensor(shape, value, dtype ?? kindDefault);
+  const dt = dtype ?? kindDefault;
+  // on the webgpu device float32/int32 tensors are filled there (no upload)
+  const t = (onWebgpuNow() ? gpuFull(shape, value, dt) : null) ?? fullTensor(shape, value, dt);
   if (requiresGrad) {
     check(t.dtype.category === 'float', 'Only Tensors of floating point and complex dtype can require gradients');
     t.requiresGrad = true;

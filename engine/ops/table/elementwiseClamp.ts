@@ -1,13 +1,13 @@
 // Op table: clamp/clip (Scalar bounds → ClampBackward1, Tensor bounds → ClampBackward0), clamp_min,
 // clamp_max and their in-place forms.
-import { DType } from '../../dtype';
+import { DType, dtypes } from '../../dtype';
 import { check } from '../../errors';
 import { record } from '../../autograd';
 import { Scalar, scalarValue } from '../../scalar';
 import { Tensor } from '../../tensor';
 import { defineOps, OpDef } from '../spec';
 import { call, callKw, resultTypeOf, sumToShape } from '../util';
-import { castError, checkedScalar, checkSupport, cppTypeName, inplaceWith, mapBinary, mapTernary, mapUnary } from './elementwiseUtil';
+import { castError, checkedScalar, checkSupport, cppTypeName, gpuElementwise, inplaceWith, mapBinary, mapTernary, mapUnary } from './elementwiseUtil';
 
 const NONE_ERR = "torch.clamp: At least one of 'min' or 'max' must not be None";
 /** at::where(cond, grad, 0) with a 0-dim zero of grad's dtype */
@@ -15,6 +15,10 @@ const passWhere = (cond: Tensor, g: Tensor) => call('where', cond, g, callKw('ze
 
 const max2 = (a: number, b: number) => (a < b ? b : a); // std::max
 const min2 = (a: number, b: number) => (b < a ? b : a); // std::min
+
+/** Scalar-bound clamps of float32 on the GPU (std::max/min's comparisons, so NaN stays NaN); NaN bounds stay on the CPU. */
+const gpuClamp = (self: Tensor, d: DType, expr: string, bounds: number[]) =>
+  (d === dtypes.float32 && self.dtype === d && bounds.every((b) => b === b) ? gpuElementwise([self], d, d, expr, bounds) : null);
 
 function clampScalar(self: Tensor, min: Scalar | null, max: Scalar | null): Tensor {
   check(min !== null || max !== null, NONE_ERR);
@@ -24,15 +28,16 @@ function clampScalar(self: Tensor, min: Scalar | null, max: Scalar | null): Tens
   if (min !== null && max !== null) {
     checkSupport('clamp_scalar_cpu', d, { bool: false, half: false });
     const lo = checkedScalar(scalarValue(min), d), hi = checkedScalar(scalarValue(max), d);
-    out = lo !== lo || hi !== hi ? mapUnary(self, d, d, () => NaN) : mapUnary(self, d, d, (x) => min2(max2(x, lo), hi));
+    out = lo !== lo || hi !== hi ? mapUnary(self, d, d, () => NaN)
+      : gpuClamp(self, d, 'select(select(a, b, a < b), c, c < select(a, b, a < b))', [lo, hi]) ?? mapUnary(self, d, d, (x) => min2(max2(x, lo), hi));
   } else if (min !== null) {
     checkSupport('clamp_min_cpu', d, { bool: false, half: false });
     const lo = checkedScalar(scalarValue(min), d);
-    out = mapUnary(self, d, d, (x) => max2(x, lo));
+    out = gpuClamp(self, d, 'select(a, b, a < b)', [lo]) ?? mapUnary(self, d, d, (x) => max2(x, lo));
   } else {
     checkSupport('clamp_max_scalar_cpu', d, { bool: false, half: false });
     const hi = checkedScalar(scalarValue(max!), d);
-    out = mapUnary(self, d, d, (x) => min2(x, hi));
+    out = gpuClamp(self, d, 'select(a, b, b < a)', [hi]) ?? mapUnary(self, d, d, (x) => min2(x, hi));
   }
   return out;
 }

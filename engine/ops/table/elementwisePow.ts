@@ -10,7 +10,7 @@ import { Tensor } from '../../tensor';
 import { defineOps, OpDef } from '../spec';
 import { shortTypeName as shortName } from '../inplace';
 import { call, callKw, resultTypeOf, sumToShape, wrapScalar } from '../util';
-import { checkSupport, inplaceWith, mapBinary, mapUnary, Round, stepRound } from './elementwiseUtil';
+import { checkSupport, gpuElementwise, inplaceWith, mapBinary, mapUnary, Round, stepRound } from './elementwiseUtil';
 
 const F = (x: number) => new PyFloat(x);
 
@@ -45,6 +45,14 @@ function powScalarKernel(e: number, d: DType, r: Round): (x: number) => number {
   return (x) => Math.pow(x, ee);
 }
 
+/** pow(x, e) for float32 on the GPU: PyTorch's special cases, else pow(|x|, e) with the sign of an odd integer power (NaN for x < 0 otherwise). */
+function powWgsl(e: number): [string, number[]] {
+  const special: Record<number, string> = { 0: '1.0', 1: 'a', 0.5: 'sqrt(a)', [-0.5]: '1.0 / sqrt(a)', [-1]: '1.0 / a', 2: 'a * a', 3: 'a * a * a', [-2]: '1.0 / (a * a)' };
+  if (special[e] !== undefined) return [special[e], []];
+  if (!Number.isInteger(e)) return ['select(pow(a, b), c, a < 0.0)', [e, NaN]];
+  return [Math.abs(e) % 2 === 1 ? 'select(pow(abs(a), b), -pow(abs(a), b), a < 0.0)' : 'pow(abs(a), b)', [e]];
+}
+
 function powTensorScalar(self: Tensor, exponent: Scalar, node = 'PowBackward0'): Tensor {
   const common = resultTypeOf(self, exponent);
   const e = scalarValue(exponent);
@@ -52,11 +60,12 @@ function powTensorScalar(self: Tensor, exponent: Scalar, node = 'PowBackward0'):
     throw runtimeError('Integers to negative integer powers are not allowed.');
   }
   checkSupport('pow', common, { bool: false });
-  let out: Tensor;
-  if (e === 0) out = mapUnary(self, common, common, () => 1);
-  else if (e === 1) out = mapUnary(self, common, common, (x) => x);
-  else if (common.category === 'int') out = mapUnary(self, common, common, (x) => powi(x, e, common));
-  else out = mapUnary(self, common, common, powScalarKernel(e, common, stepRound(common)));
+  const gpu = common === dtypes.float32 && self.dtype === common ? powWgsl(e) : null;
+  const out = (gpu ? gpuElementwise([self], common, common, gpu[0], gpu[1]) : null)
+    ?? (e === 0 ? mapUnary(self, common, common, () => 1)
+      : e === 1 ? mapUnary(self, common, common, (x) => x)
+        : common.category === 'int' ? mapUnary(self, common, common, (x) => powi(x, e, common))
+          : mapUnary(self, common, common, powScalarKernel(e, common, stepRound(common))));
   record(node, [self], out, ([g]) => {
     // pow_backward: grad * (e * self^(e − 1)), zero for e == 0
     if (e === 0) return [call('zeros_like', self)];

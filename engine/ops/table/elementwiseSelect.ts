@@ -1,6 +1,6 @@
 // Op table: selection and filling: where (condition, x, y with Scalar overloads), masked_fill,
 // fill/fill_, zero_, copy_. (The one-argument torch.where(condition) is nonzero's and is not here.)
-import { dtypes } from '../../dtype';
+import { DType, castValue, dtypes } from '../../dtype';
 import { check, runtimeError } from '../../errors';
 import { record } from '../../autograd';
 import { Scalar, scalarValue } from '../../scalar';
@@ -8,12 +8,21 @@ import { broadcastShapes } from '../../shape';
 import { Tensor } from '../../tensor';
 import { warnOnce } from '../../warnings';
 import { copyInto } from '../../backends/cpu/elementwise';
+import { gpuMap, onGpu } from '../../backends/webgpu/kernels';
+import { gpuFull, gpuWhere } from '../../backends/webgpu/kernelsCopy';
 import { defineOps, OpDef } from '../spec';
 import { checkInplaceLeaf, commitInPlace, inplaceVariant, shortTypeName } from '../inplace';
 import { call, callKw, fullTensor, newTensor, resultTypeOf, sumToShape, toTensor } from '../util';
 import { checkedScalar, mapBinary, mapTernary, mapUnary } from './elementwiseUtil';
 
 const zero0 = (g: Tensor) => callKw('zeros', [[]], { dtype: g.dtype });
+
+/** A where operand for the GPU: a 0-dim value at hand (wrapped Python number, CPU scalar) becomes a uniform. */
+const gpuArg = (t: Tensor, d: DType): Tensor | number =>
+  (t.ndim === 0 && (t.wrappedNumber || t.device.type === 'cpu') ? castValue(d, t.scalarValue()) : t);
+
+/** A tensor like `self` filled with `v`, made on the GPU (no upload) when self lives there. */
+const filledLike = (self: Tensor, v: number): Tensor => (onGpu(self) ? gpuFull(self.shape, v, self.dtype) : null) ?? fullTensor(self.shape, v, self.dtype);
 
 function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
   if (cond.dtype === dtypes.uint8) {
@@ -23,7 +32,9 @@ function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor
   }
   const d = resultTypeOf(x, y);
   const a = toTensor(x), b = toTensor(y);
-  const out = mapTernary(cond, a, b, d, d, (c, u, v) => (c ? u : v));
+  // on the GPU for float32 operands there; the bool mask stays in host memory and is uploaded (see kernelsCopy.ts)
+  const out = gpuWhere(cond, gpuArg(a, d), gpuArg(b, d), broadcastShapes(cond.shape, broadcastShapes(a.shape, b.shape)), d)
+    ?? mapTernary(cond, a, b, d, d, (c, u, v) => (c ? u : v));
   const self = x instanceof Tensor ? x : null, other = y instanceof Tensor ? y : null;
   record('WhereBackward0', [self, other], out, ([g]) => [
     self && self.requiresGrad ? sumToShape(call('where', cond, g!, zero0(g!)), self.shape) : null,
@@ -118,7 +129,7 @@ function fillValue(self: Tensor, value: Tensor | Scalar): number {
 }
 
 function filled(self: Tensor, value: Tensor | Scalar, nodes: [string, string]): Tensor {
-  const out = fullTensor(self.shape, fillValue(self, value), self.dtype);
+  const out = filledLike(self, fillValue(self, value));
   const vt = value instanceof Tensor ? value : null;
   // fill_(Scalar) has one differentiable input, fill_(Tensor) two
   record(vt ? nodes[1] : nodes[0], vt ? [self, vt] : [self], out, ([g]) => [
@@ -185,7 +196,7 @@ export default defineOps([
     samples: [{ args: [{ t: [2, 3], grad: true }], method: true }, { args: [{ t: [3], dtype: 'int32' }] }],
     impl: (a) => {
       const self: Tensor = a.self;
-      const out = fullTensor(self.shape, 0, self.dtype);
+      const out = filledLike(self, 0);
       return writeInPlace(self, out, 'ZeroBackward0', [self], (g) => [call('zeros_like', g)]);
     },
   },
@@ -200,12 +211,16 @@ export default defineOps([
     impl: (a) => {
       const self: Tensor = a.self, src: Tensor = a.src;
       broadcastShapes(self.shape, src.shape);
-      const out = newTensor(self.shape, self.dtype);
       const target = broadcastShapes(self.shape, src.shape);
       if (target.length !== self.shape.length || target.some((s, i) => s !== self.shape[i])) {
         throw runtimeError(`output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${target.join(', ')}]`);
       }
-      copyInto(out, src);
+      // between GPU storages: a cast copy there (then written into self like the CPU's)
+      let out = onGpu(self) && onGpu(src) ? gpuMap([src], self.shape, src.dtype, self.dtype, 'a') : null;
+      if (!out) {
+        out = newTensor(self.shape, self.dtype);
+        copyInto(out, src);
+      }
       return writeInPlace(self, out, 'CopyBackwards', [self, src], (g) => [
         self.requiresGrad ? call('zeros_like', g) : null,
         src.requiresGrad ? sumToShape(g, src.shape) : null,

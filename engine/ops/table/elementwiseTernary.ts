@@ -1,5 +1,5 @@
 // Op table: three-operand elementwise ops: lerp, addcmul, addcdiv (with PyTorch's float32 step order).
-import { DType, castValue } from '../../dtype';
+import { DType, castValue, dtypes } from '../../dtype';
 import { check, runtimeError } from '../../errors';
 import { record } from '../../autograd';
 import { PyFloat, Scalar, scalarValue } from '../../scalar';
@@ -8,7 +8,7 @@ import { defineOps, OpDef } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, resultTypeOf, sumToShape, wrapScalar } from '../util';
 import { fma32, fma64 } from '../../random/fma';
-import { Round, checkSupport, mapTernary, stepRound } from './elementwiseUtil';
+import { Round, checkSupport, gpuElementwise, mapTernary, stepRound } from './elementwiseUtil';
 
 const F = (x: number) => new PyFloat(x);
 const mul = (a: unknown, b: unknown) => call('mul', a, b);
@@ -54,6 +54,10 @@ function lerp(self: Tensor, end: Tensor, weight: Tensor | Scalar): Tensor {
   return out;
 }
 
+/** addcmul/addcdiv on the GPU when every operand is float32 (`value` is the uniform d). */
+const gpuTernary = (xs: Tensor[], d: DType, expr: string, value: number) =>
+  (d === dtypes.float32 && xs.every((t) => t.dtype === d) ? gpuElementwise(xs, d, d, expr, [value]) : null);
+
 function addcmul(self: Tensor, t1: Tensor, t2: Tensor, value: Scalar): Tensor {
   const d = resultTypeOf(self, t1, t2);
   checkSupport('addcmul_cpu_out', d, { half: false });
@@ -61,7 +65,7 @@ function addcmul(self: Tensor, t1: Tensor, t2: Tensor, value: Scalar): Tensor {
   const v = castValue(d, scalarValue(value));
   // self + value * t1 * t2: the last multiply-add is fused for floating types
   const fma = d.category === 'float' ? fmaFor(d) : (x: number, y: number, z: number) => x * y + z;
-  const out = mapTernary(self, t1, t2, d, d, (s, a, b) => r(fma(r(v * a), b, s)));
+  const out = gpuTernary([self, t1, t2], d, 'fma(d * b, c, a)', v) ?? mapTernary(self, t1, t2, d, d, (s, a, b) => r(fma(r(v * a), b, s)));
   record('AddcmulBackward0', [self, t1, t2], out, ([g]) => [
     self.requiresGrad ? sumToShape(g!, self.shape) : null,
     t1.requiresGrad ? sumToShape(mul(g!, mul(t2, value)), t1.shape) : null,
@@ -78,7 +82,7 @@ function addcdiv(self: Tensor, t1: Tensor, t2: Tensor, value: Scalar): Tensor {
   checkSupport('addcdiv_cpu_out', d, { half: false });
   const r = typeRound(d);
   const v = castValue(d, scalarValue(value));
-  const out = mapTernary(self, t1, t2, d, d, (s, a, b) => r(s + r(r(v * a) / b)));
+  const out = gpuTernary([self, t1, t2], d, 'a + (d * b) / c', v) ?? mapTernary(self, t1, t2, d, d, (s, a, b) => r(s + r(r(v * a) / b)));
   record('AddcdivBackward0', [self, t1, t2], out, ([g]) => [
     self.requiresGrad ? sumToShape(g!, self.shape) : null,
     // grad * (value / tensor2)

@@ -7,15 +7,15 @@ import { Tensor } from '../../tensor';
 import { defineOps, OpDef, SampleCase } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, resultTypeOf } from '../util';
-import { checkSupport, mapBinary, mapUnary, stepRound, Support } from './elementwiseUtil';
+import { checkSupport, gpuElementwise, mapBinary, mapUnary, stepRound, Support } from './elementwiseUtil';
 import { rint } from './elementwiseMath';
 
 const zerosLike = (g: Tensor) => call('zeros_like', g);
 
 /** A dtype-keeping unary op: kernel check, value, grad_fn. */
-function keep(self: Tensor, kernel: string, support: Support, f: (x: number) => number, node: string | null, grad?: (g: Tensor) => Tensor): Tensor {
+function keep(self: Tensor, kernel: string, support: Support, f: (x: number) => number, node: string | null, grad?: (g: Tensor) => Tensor, wgsl?: string): Tensor {
   checkSupport(kernel, self.dtype, support);
-  const out = mapUnary(self, self.dtype, self.dtype, f);
+  const out = (wgsl ? gpuElementwise([self], self.dtype, self.dtype, wgsl) : null) ?? mapUnary(self, self.dtype, self.dtype, f);
   if (node && grad) record(node, [self], out, ([g]) => [grad(g!)], (n) => n.save(self));
   return out;
 }
@@ -58,7 +58,7 @@ function finfoMax(d: DType): number {
 
 const absDef: OpDef = {
   name: 'abs', aliases: ['absolute'], sig: 'abs(Tensor self)', doc: 'Absolute value.',
-  impl: (a) => keep(a.self, 'abs_cpu', { bool: false }, Math.abs, 'AbsBackward0', (g) => call('mul', g, call('sgn', a.self))),
+  impl: (a) => keep(a.self, 'abs_cpu', { bool: false }, Math.abs, 'AbsBackward0', (g) => call('mul', g, call('sgn', a.self)), 'abs(a)'),
   samples: [{ args: [{ t: [2, 3], grad: true }] }, { args: [{ t: [4], dtype: 'float64', grad: true }], method: true }, { args: [{ t: [5], dtype: 'int32' }] }],
 };
 const signDef: OpDef = {
@@ -98,7 +98,9 @@ const reluDef: OpDef = {
     const self: Tensor = a.self;
     check(self.dtype.category !== 'bool', 'Boolean inputs not supported for relu');
     checkSupport('clamp_min_cpu', self.dtype, { half: false });
-    const out = mapUnary(self, self.dtype, self.dtype, (x) => (x < 0 ? 0 : x));
+    const zero = self.dtype === dtypes.float32 ? '0.0' : '0';
+    const out = gpuElementwise([self], self.dtype, self.dtype, `select(a, ${zero}, a < ${zero})`)
+      ?? mapUnary(self, self.dtype, self.dtype, (x) => (x < 0 ? 0 : x));
     record('ReluBackward0', [self], out, ([g]) => [call('threshold_backward', g, out, 0)], (n) => n.save(out, true));
     return out;
   },
@@ -162,7 +164,9 @@ const thresholdBackwardDef: OpDef = {
     const g: Tensor = a.grad_output, self: Tensor = a.self;
     const th = Number(a.threshold.valueOf());
     const d = resultTypeOf(g, self);
-    const out = mapBinary(g, self, d, d, (u, x) => (x <= th ? 0 : u));
+    // on the GPU: float32 operands (the threshold is a float32 uniform)
+    const out = (d === dtypes.float32 && g.dtype === d && self.dtype === d ? gpuElementwise([g, self], d, d, 'select(a, 0.0, b <= c)', [th]) : null)
+      ?? mapBinary(g, self, d, d, (u, x) => (x <= th ? 0 : u));
     record('ThresholdBackwardBackward0', [g, self], out, ([gg]) => [
       call('threshold_backward', gg!, self, a.threshold), call('zeros_like', gg!),
     ], (n) => n.save(self));

@@ -5,7 +5,8 @@ import { DType, castValue, getDefaultDType } from '../../dtype';
 import { TorchError, runtimeError } from '../../errors';
 import { needsGrad, record } from '../../autograd';
 import { broadcastAll, broadcastShapes } from '../../shape';
-import { Tensor } from '../../tensor';
+import { Tensor, cpu, deviceContext } from '../../tensor';
+import { MapOperand, gpuMap } from '../../backends/webgpu/kernels';
 import { binaryMap, broadcastOffsets, newTensor, unaryMap } from '../../backends/cpu/elementwise';
 import { checkInplaceLeaf, commitInPlace, shadowOf, shortTypeName } from '../inplace';
 import { Bound } from '../schema';
@@ -55,6 +56,21 @@ export function mapBinary(a: Tensor, b: Tensor, compute: DType, out: DType, f: (
     return binaryMap(a, b, shape, compute, out, (x, y) => Math.fround(f(ca ? castValue(compute, x) : x, cb ? castValue(compute, y) : y)));
   }
   return binaryMap(a, b, shape, compute, out, f);
+}
+
+/** An operand as the GPU kernels take it: a 0-dim CPU tensor (a scalar) becomes its value. */
+const gpuOperand = (t: Tensor, compute: DType): MapOperand => (t.ndim === 0 && (t.device === cpu || t.wrappedNumber) ? castValue(compute, t.scalarValue()) : t);
+
+/**
+ * The webgpu kernel of an elementwise op (`expr` over a, b, c in WGSL; extra operands are uniforms),
+ * or null when an operand is not on the GPU or its dtype has no WGSL type (then the op runs on the CPU).
+ */
+export function gpuElementwise(xs: Tensor[], compute: DType, out: DType, expr: string, extra: number[] = []): Tensor | null {
+  // not only when the running op is placed on the device: backward closures run outside dispatch (on the
+  // default device) and their GPU operands should still give GPU results
+  if (!deviceContext.active) return null;
+  const shape = xs.length === 1 ? xs[0].shape : xs.length === 2 ? broadcastShapes(xs[0].shape, xs[1].shape) : broadcastAll(xs.map((x) => x.shape));
+  return gpuMap([...xs.map((x) => gpuOperand(x, compute)), ...extra], shape, compute, out, expr);
 }
 
 /** out = f(x, y, z) over three broadcast operands, each cast to `compute`. */

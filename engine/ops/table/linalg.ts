@@ -2,6 +2,7 @@
 // so the grad_fn chain matches), mm, bmm, mv, dot, vdot, inner, outer/ger, addmm, addmv, baddbmm,
 // addbmm, einsum, tensordot, trace, kron, norm, linalg.vector_norm, linalg.norm. Float results match the
 // reference BLAS bit for bit (engine/backends/cpu/matmul.ts).
+import { gpuMatmul } from '../../backends/webgpu/kernels';
 import { noGrad, record } from '../../autograd';
 import { DType, dtypes } from '../../dtype';
 import { check, runtimeError, valueError } from '../../errors';
@@ -50,6 +51,8 @@ function addmmValues(self: Tensor | null, m1: Tensor, m2: Tensor, beta: number, 
   if (self) sameDtype(self, m1);
   sameDtype(m1, m2);
   if (!blasDtype(dt)) throw notImpl('addmm_impl_cpu_', dt);
+  const g = gpuMatmul(m1, m2, self, beta, alpha);
+  if (g) return g;
   const [m, n] = [m1.shape[0], m2.shape[1]];
   const out = new Float64Array(m * n);
   if (self && beta !== 0) out.set(call('expand', self, [m, n]).contiguousData());
@@ -144,6 +147,8 @@ function bmmValues(self: Tensor | null, b1: Tensor, b2: Tensor, beta: number, al
   check(b2.shape[0] === bs && b2.shape[1] === k, () => `Expected size for first two dimensions of batch2 tensor to be: [${bs}, ${k}] but got: [${b2.shape[0]}, ${b2.shape[1]}].`);
   sameDtype(b1, b2);
   if (!blasDtype(b1.dtype)) throw notImpl(fn, b1.dtype);
+  const g = gpuMatmul(b1, b2, self, beta, alpha);
+  if (g) return g;
   const out = new Float64Array(bs * n * p);
   // self is copied into the result, which has batch2's dtype
   if (self && beta !== 0) out.set(castTensor(call('expand', self, [bs, n, p]), b2.dtype).toFlatArray());

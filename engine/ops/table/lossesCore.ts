@@ -9,7 +9,8 @@ import { isGradEnabled, record } from '../../autograd';
 import { Tensor } from '../../tensor';
 import { defineOps, OpDef, SampleCase } from '../spec';
 import { call, contiguous } from '../util';
-import { checkSupport } from './elementwiseUtil';
+import { dtypes } from '../../dtype';
+import { checkSupport, gpuElementwise } from './elementwiseUtil';
 import { MathSet, Reduction, applyReduction, mapKernel, reductionOf, sameSize, sizeStr, warnTargetSize } from './nnUtil';
 
 type Pair = [Tensor, Tensor];
@@ -39,14 +40,18 @@ const lossSamples: SampleCase[] = [
 function pointwiseLoss(name: string, node: string, x: Tensor, y: Tensor, r: Reduction, kernel: string,
   f: (m: MathSet) => (a: number, b: number) => number,
   df: (m: MathSet, norm: number) => (a: number, b: number, g: number) => number,
-  composite: (x: Tensor, y: Tensor, g: Tensor, norm: number) => Tensor): Tensor {
+  composite: (x: Tensor, y: Tensor, g: Tensor, norm: number) => Tensor,
+  wgsl?: { f: string; df: string }): Tensor {
   checkSupport(kernel, x.dtype, { bool: false, int: false, half: false });
   check(x.dtype === y.dtype, () => `expected scalar type ${x.dtype.legacyName.replace('Tensor', '')} but found ${y.dtype.legacyName.replace('Tensor', '')}`);
-  const loss = mapKernel([x, y], x.dtype, f);
+  // on the GPU (float32): `wgsl.f` of a = x, b = y; `wgsl.df` of a, b, c = grad and d = norm
+  const gpu = wgsl && x.dtype === dtypes.float32 ? wgsl : null;
+  const loss = (gpu ? gpuElementwise([x, y], x.dtype, x.dtype, gpu.f) : null) ?? mapKernel([x, y], x.dtype, f);
   const out = r === 'none' ? loss : applyReduction(loss, r);
   const norm = r === 'mean' ? 1 / x.numel() : 1;
   record(node, [x, y], out, ([g]) => {
-    const gi = (a: Tensor, b: Tensor) => (isGradEnabled() ? composite(a, b, g!, norm) : mapKernel([a, b, g!], a.dtype, (m) => df(m, norm)));
+    const gi = (a: Tensor, b: Tensor) => (isGradEnabled() ? composite(a, b, g!, norm)
+      : (gpu && g!.dtype === a.dtype ? gpuElementwise([a, b, g!], a.dtype, a.dtype, gpu.df, [norm]) : null) ?? mapKernel([a, b, g!], a.dtype, (m) => df(m, norm)));
     return [x.requiresGrad ? gi(x, y) : null, y.requiresGrad ? gi(y, x) : null];
   });
   return out;
@@ -56,7 +61,8 @@ function mseLoss(x: Tensor, y: Tensor, r: Reduction): Tensor {
   return pointwiseLoss('mse_loss', 'MseLossBackward0', x, y, r, 'mse_cpu',
     (m) => (a, b) => { const d = m.r(a - b); return m.r(d * d); },
     (m, norm) => { const n = m.r(2 * norm); return (a, b, g) => m.r(m.r(n * m.r(a - b)) * g); },
-    (a, b, g, norm) => mul(mul(sub(a, b), 2 * norm), g));
+    (a, b, g, norm) => mul(mul(sub(a, b), 2 * norm), g),
+    { f: '(a - b) * (a - b)', df: '2.0 * d * (a - b) * c' });
 }
 
 function smoothL1(x: Tensor, y: Tensor, r: Reduction, beta: number): Tensor {
@@ -89,13 +95,16 @@ function huber(x: Tensor, y: Tensor, r: Reduction, delta: number): Tensor {
 
 function bce(x: Tensor, y: Tensor, w: Tensor | null, r: Reduction): Tensor {
   checkSupport('binary_cross_entropy', x.dtype, { bool: false, int: false, half: false });
-  let loss = mapKernel([x, y], x.dtype, (m) => (a, b) => {
+  // on the GPU (float32 x, y there) the [0, 1] range checks are not made: reading the values back would
+  // cost a round trip (PyTorch's CUDA kernel asserts on the device instead); out-of-range values give nan
+  const gpu = x.dtype === dtypes.float32 && y.dtype === x.dtype;
+  let loss = (gpu ? gpuElementwise([x, y], x.dtype, x.dtype, '(b - 1.0) * max(log(1.0 - a), -100.0) - b * max(log(a), -100.0)') : null) ?? mapKernel([x, y], x.dtype, (m) => (a, b) => {
     check(a >= 0 && a <= 1, 'all elements of input should be between 0 and 1');
     check(b >= 0 && b <= 1, 'all elements of target should be between 0 and 1');
     const l1 = Math.max(m.r(Math.log(m.r(1 - a))), -100), l0 = Math.max(m.r(Math.log(a)), -100);
     return m.r(m.r(m.r(b - 1) * l1) - m.r(b * l0));
   }, 'none');
-  if (w) loss = mapKernel([loss, w], x.dtype, (m) => (a, b) => m.r(a * b));
+  if (w) { const l = loss; loss = (gpu ? gpuElementwise([l, w], x.dtype, x.dtype, 'a * b') : null) ?? mapKernel([l, w], x.dtype, (m) => (a, b) => m.r(a * b)); }
   const out = r === 'none' ? loss : applyReduction(loss, r);
   record('BinaryCrossEntropyBackward0', [x, y], out, ([g]) => {
     let gx: Tensor | null = null, gy: Tensor | null = null;
@@ -105,9 +114,10 @@ function bce(x: Tensor, y: Tensor, w: Tensor | null, r: Reduction): Tensor {
         if (w) gx = mul(gx, w);
         if (r === 'mean') gx = div(gx, x.numel());
       } else {
-        gx = mapKernel([g!, x, y], x.dtype, (m) => { const eps = m.r(1e-12); return (gv, a, b) => m.r(m.r(gv * m.r(a - b)) / Math.max(m.r(m.r(1 - a) * a), eps)); });
+        gx = (gpu && g!.dtype === x.dtype ? gpuElementwise([g!, x, y], x.dtype, x.dtype, 'a * (b - c) / max((1.0 - b) * b, d)', [1e-12]) : null)
+          ?? mapKernel([g!, x, y], x.dtype, (m) => { const eps = m.r(1e-12); return (gv, a, b) => m.r(m.r(gv * m.r(a - b)) / Math.max(m.r(m.r(1 - a) * a), eps)); });
         if (w) gx = mapKernel([gx, w], x.dtype, (m) => (a, b) => m.r(a * b));
-        if (r === 'mean') { const n = x.numel(); gx = mapKernel([gx], x.dtype, (m) => (a) => m.r(a / n)); }
+        if (r === 'mean') { const n = x.numel(); const gm = gx; gx = (gpu ? gpuElementwise([gm], x.dtype, x.dtype, 'a / b', [n]) : null) ?? mapKernel([gm], x.dtype, (m) => (a) => m.r(a / n)); }
       }
     }
     if (y.requiresGrad) {

@@ -7,6 +7,8 @@ import { TorchError, check, runtimeError } from '../../errors';
 import { isGradEnabled, record } from '../../autograd';
 import { Tensor } from '../../tensor';
 import { newTensor } from '../../backends/cpu/elementwise';
+import { onGpu } from '../../backends/webgpu/kernels';
+import { gpuNll, gpuNllBackward, uploadTargets } from '../../backends/webgpu/kernelsNn';
 import { defineOps } from '../spec';
 import { call, callKw } from '../util';
 import { arithFor } from './nnNormKernels';
@@ -22,10 +24,18 @@ const typeName = (t: Tensor) => t.dtype.legacyName.replace('Tensor', '');
 function nllKernel(input: Tensor, target: Tensor, weight: Tensor | null, r: Reduction, ignore: number, N: number, C: number, S: number, noneShape: number[] | null): [Tensor, number] {
   check(target.dtype === dtypes.int64 || target.dtype === dtypes.uint8, () => `expected scalar type Long but found ${typeName(target)}`);
   const rd = arithFor(input.dtype.name === 'float64').r;
-  const x = input.contiguousData(), t = target.contiguousData(), w = weight ? weight.contiguousData() : null;
+  const t = target.contiguousData(), w = weight ? weight.contiguousData() : null;
   const at = (n: number, c: number, s: number) => (n * C + c) * S + s;
   const checkT = (k: number) => { if (!(k >= 0 && k < C)) throw new TorchError('IndexError', `Target ${k} is out of bounds.`); };
+  if (!w && onGpu(input) && input.dtype === dtypes.float32) {
+    // on the GPU: the targets (host values) are checked here and uploaded; the input is not read back
+    let kept = 0;
+    for (let i = 0; i < t.length; i++) if (t[i] !== ignore) { checkT(t[i]); kept++; }
+    const out = gpuNll(input, uploadTargets(t, [t.length]), ignore, N, C, S, noneShape, r === 'mean', kept);
+    if (out) return [out, kept];
+  }
   if (noneShape) {
+    const x = input.contiguousData();
     const out = newTensor(noneShape, input.dtype);
     for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) {
       const k = t[n * S + s];
@@ -39,6 +49,7 @@ function nllKernel(input: Tensor, target: Tensor, weight: Tensor | null, r: Redu
   const power = Math.max(4, Math.floor(Math.ceil(Math.log2(Math.max(total, 1))) / levels));
   const mask = (1 << power) - 1;
   const ws = new Array<number>(levels).fill(0), ls = new Array<number>(levels).fill(0);
+  const x = input.contiguousData();
   let ignored = 0;
   for (let i = 0; i < total; i++) {
     const n = Math.floor(i / S), s = i % S, k = t[i];
@@ -61,6 +72,11 @@ function nllKernel(input: Tensor, target: Tensor, weight: Tensor | null, r: Redu
 }
 
 function nllBackwardKernel(g: Tensor, input: Tensor, target: Tensor, weight: Tensor | null, r: Reduction, ignore: number, tw: number, N: number, C: number, S: number): Tensor {
+  if (!weight && onGpu(g) && g.dtype === dtypes.float32 && input.dtype === dtypes.float32) {
+    const none = r === 'none' && g.ndim > 0;
+    const gi = gpuNllBackward(g, input.shape, uploadTargets(target.contiguousData(), [N * S]), ignore, C, S, none, r === 'mean' ? tw : 1);
+    if (gi) return gi;
+  }
   const rd = input.dtype.name === 'float64' ? (v: number) => v : Math.fround;
   const out = newTensor(input.shape, input.dtype);
   const od = out.storage.data, t = target.contiguousData(), w = weight ? weight.contiguousData() : null, gd = g.contiguousData();

@@ -3,6 +3,7 @@
 // (GeluBackwardBackward0, ...) with derivatives.yaml's double-backward formulas, so create_graph works.
 // Internal: not exposed as torch.* functions. (threshold_backward, shared with relu, is in
 // elementwiseUnary.ts.)
+import { dtypes } from '../../dtype';
 import { check } from '../../errors';
 import { Scalar, scalarValue } from '../../scalar';
 import { Tensor } from '../../tensor';
@@ -10,6 +11,8 @@ import { Bound } from '../schema';
 import { defineOps, OpDef } from '../spec';
 import { call, callKw } from '../util';
 import { MathSet, VecMode, mapKernel, recordBackwardOp, zerosLike } from './nnUtil';
+import { gpuElementwise } from './elementwiseUtil';
+import { GELU_BETA, GELU_KAPPA } from './nnActivation';
 
 const sv = (s: Scalar) => scalarValue(s);
 const mul = (a: unknown, b: unknown) => call('mul', a, b);
@@ -29,6 +32,8 @@ interface GradOp {
   double: (gg: Tensor, a: Bound) => (Tensor | null)[];
   pre?: (a: Bound) => void;
   vec?: VecMode;
+  /** the webgpu kernel for float32: a WGSL expression of the reads (a, b, ...) and the uniforms after them, or null */
+  wgsl?: (a: Bound) => [string, number[]] | null;
 }
 
 function def(op: GradOp): OpDef {
@@ -37,7 +42,9 @@ function def(op: GradOp): OpDef {
     impl: (a) => {
       op.pre?.(a);
       const reads = (op.reads ?? op.inputs)(a);
-      const out = mapKernel(reads, reads[0].dtype, (m) => op.f(m, a), op.vec);
+      const d = reads[0].dtype;
+      const g = op.wgsl && d === dtypes.float32 && reads.every((t) => t.dtype === d) ? op.wgsl(a) : null;
+      const out = (g ? gpuElementwise(reads, d, d, g[0], g[1]) : null) ?? mapKernel(reads, d, (m) => op.f(m, a), op.vec);
       recordBackwardOp(op.node, op.inputs(a), out, (gg) => op.double(gg, a));
       return out;
     },
@@ -45,6 +52,9 @@ function def(op: GradOp): OpDef {
 }
 
 const gs = (a: Bound): Tensor[] => [a.grad_output, a.self];
+/** WGSL: sigmoid of twice gelu's inner term of b (c = β, d = κ), and sigmoid(b) */
+const GS = '(1.0 / (1.0 + exp(-2.0 * c * (b + d * b * b * b))))';
+const SIG_B = '(1.0 / (1.0 + exp(-b)))';
 const maskGrad = (zero: (x: number, a: Bound) => boolean) => (_m: MathSet, a: Bound) => (g: number, x: number) => (zero(x, a) ? 0 : g);
 
 export default defineOps([
@@ -53,6 +63,7 @@ export default defineOps([
     node: 'LeakyReluBackwardBackward0', inputs: gs,
     pre: (a) => check(!a.self_is_result || sv(a.negative_slope) >= 0, 'In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This is caused by calling in-place forward function with a negative slope, please call out-of-place version instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu backward calculation with negative slope'),
     f: (m, a) => { const s = m.r(sv(a.negative_slope)); return (g, x) => (x > 0 ? g : m.r(g * s)); },
+    wgsl: (a) => ['select(a * c, a, b > 0.0)', [sv(a.negative_slope)]],
     double: (gg, a) => [call('leaky_relu_backward', gg, a.self, a.negative_slope, false), zerosLike(gg)],
   }),
   def({
@@ -97,11 +108,16 @@ export default defineOps([
         return r(g * m.fma(x, pdf, cdf));
       };
     },
+    // g · (0.5x·(1 − t²)·β(1 + 3κx²) + 0.5(1 + t)), t = tanh(β(x + κx³)), written with s = sigmoid(2β(x + κx³)):
+    // 1 + t = 2s, 1 − t² = 4s(1 − s). tanh approximation only (WGSL has no erf)
+    wgsl: (a) => (a.approximate === 'tanh' ? [
+      `a * (2.0 * b * ${GS} * (1.0 - ${GS}) * c * (1.0 + 3.0 * d * b * b) + ${GS})`, [GELU_BETA, GELU_KAPPA]] : null),
     double: (gg, a) => [callKw('gelu_backward', [gg, a.self], { approximate: a.approximate }), geluDouble(gg, a.grad_output, a.self, a.approximate)],
   }),
   def({
     name: 'silu_backward', sig: 'silu_backward(Tensor grad_output, Tensor self)', node: 'SiluBackwardBackward0', inputs: gs,
     f: (m) => (g, x) => { const s = m.r(1 / m.r(1 + m.exp(-x))); return m.r(m.r(g * s) * m.fma(x, m.r(1 - s), 1)); },
+    wgsl: () => [`a * ${SIG_B} * (1.0 + b * (1.0 - ${SIG_B}))`, []],
     double: () => { throw new Error('silu_backward is only used without create_graph'); },
   }),
   def({
@@ -116,6 +132,7 @@ export default defineOps([
   def({
     name: 'hardtanh_backward', sig: 'hardtanh_backward(Tensor grad_output, Tensor self, Scalar min_val, Scalar max_val)', node: 'HardtanhBackwardBackward0',
     inputs: gs, f: maskGrad((x, a) => x <= sv(a.min_val) || x >= sv(a.max_val)),
+    wgsl: (a) => ['select(a, 0.0, b <= c || b >= d)', [sv(a.min_val), sv(a.max_val)]],
     double: (gg, a) => [call('hardtanh_backward', gg, a.self, a.min_val, a.max_val), zerosLike(gg)],
   }),
   def({

@@ -3,7 +3,7 @@
 // and records PyTorch's node, whose backward calls the matching "*_backward" op (nnActGrad.ts), as
 // derivatives.yaml does. F-only ops use F's Python signature (with `inplace`); relu is in
 // elementwiseUnary.ts.
-import { DType } from '../../dtype';
+import { DType, dtypes } from '../../dtype';
 import { check } from '../../errors';
 import { isGradEnabled, record } from '../../autograd';
 import { Scalar, scalarValue } from '../../scalar';
@@ -11,7 +11,7 @@ import { Tensor } from '../../tensor';
 import { Bound } from '../schema';
 import { defineOps, OpDef, SampleCase } from '../spec';
 import { call, callKw } from '../util';
-import { Support, checkSupport } from './elementwiseUtil';
+import { Support, checkSupport, gpuElementwise } from './elementwiseUtil';
 import { MathSet, VecMode, mapKernel, runInplace } from './nnUtil';
 
 const FLOAT_ONLY: Support = { bool: false, int: false, half: false };
@@ -39,12 +39,16 @@ interface Act {
   samples: SampleCase[];
   variants?: ('function' | 'method')[];
   vec?: VecMode;
+  /** the webgpu kernel for float32: a WGSL expression of `a` (the input) and the uniforms b, c, d it lists, or null */
+  wgsl?: (a: Bound) => [string, number[]] | null;
 }
 
 function forward(spec: Act, self: Tensor, a: Bound, inplace: boolean): Tensor {
   spec.pre?.(self, a);
   checkSupport(spec.kernel, self.dtype, spec.support ?? FLOAT_ONLY);
-  const out = mapKernel([self], self.dtype, (m) => spec.f(m, a, self.dtype), spec.vec);
+  const g = spec.wgsl && self.dtype === dtypes.float32 ? spec.wgsl(a) : null;
+  const out = (g ? gpuElementwise([self], self.dtype, self.dtype, g[0], g[1]) : null)
+    ?? mapKernel([self], self.dtype, (m) => spec.f(m, a, self.dtype), spec.vec);
   const node = inplace && spec.nodeInplace ? spec.nodeInplace : spec.node;
   record(node, [self], out, ([g]) => [spec.grad(g!, self, out, a, inplace && !!spec.nodeInplace)], (n) => n.save(inplace ? out : self));
   return out;
@@ -85,6 +89,15 @@ const eluGrad = (alpha: Scalar | number, scale: Scalar | number, inputScale: Sca
   (g: Tensor, self: Tensor, out: Tensor, _a: Bound, isResult: boolean) =>
     call('elu_backward', g, alpha, scale, inputScale, isResult, isResult ? out : self);
 
+/** elu on the GPU: x if x > 0 else (exp(x·input_scale) − 1)·alpha·scale (b = alpha·scale, c = scale, d = input_scale) */
+const eluWgsl = (alpha: number, scale: number, inputScale: number): [string, number[]] =>
+  ['select(a * c, (exp(a * d) - 1.0) * b, a <= 0.0)', [Math.fround(alpha) * Math.fround(scale), scale, inputScale]];
+/** gelu(approximate='tanh'): b = √2·(2/√π)·0.5, c = 0.044715 */
+export const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5, GELU_KAPPA = 0.044715;
+// 0.5·x·(1 + tanh(z)) = x·sigmoid(2z): no cancellation where tanh(z) ≈ −1, no overflow of tanh
+const GELU_TANH_WGSL = 'a / (1.0 + exp(-2.0 * b * (a + c * a * a * a)))';
+/** clamp to [b, c] keeping NaN (std::min/max order) */
+const CLAMP_WGSL = 'select(select(a, b, a < b), c, c < select(a, b, a < b))';
 const clampF = (lo: number, hi: number) => (x: number) => (Number.isNaN(x) ? x : x < lo ? lo : x > hi ? hi : x);
 
 const ACTS: Act[] = [
@@ -93,6 +106,7 @@ const ACTS: Act[] = [
     inplaceSig: 'leaky_relu_(Tensor self, Scalar negative_slope=0.01)',
     doc: 'x if x > 0 else negative_slope × x.', kernel: 'leaky_relu_cpu', node: 'LeakyReluBackward0', nodeInplace: 'LeakyReluBackward1',
     f: (m, a) => { const s = m.r(sv(a.negative_slope)); return (x) => (x > 0 ? x : m.r(x * s)); },
+    wgsl: (a) => ['select(a * b, a, a > 0.0)', [sv(a.negative_slope)]],
     grad: (g, self, out, a, isResult) => call('leaky_relu_backward', g, isResult ? out : self, a.negative_slope, isResult),
     samples: [{ args: [S([2, 3])], noGradcheck: true }, { args: [F64([5]), { f: 0.2 }], noGradcheck: true }],
   },
@@ -101,6 +115,7 @@ const ACTS: Act[] = [
     inplaceSig: 'elu_(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1)',
     doc: 'x if x > 0 else alpha × (exp(x) − 1).', kernel: 'elu_cpu', node: 'EluBackward0', nodeInplace: 'EluBackward1',
     f: (m, a) => eluF(m, sv(a.alpha), a.scale === undefined ? 1 : sv(a.scale), a.input_scale === undefined ? 1 : sv(a.input_scale)),
+    wgsl: (a) => eluWgsl(sv(a.alpha), a.scale === undefined ? 1 : sv(a.scale), a.input_scale === undefined ? 1 : sv(a.input_scale)),
     grad: (g, self, out, a, isResult) => eluGrad(a.alpha, a.scale ?? 1, a.input_scale ?? 1)(g, self, out, a, isResult),
     samples: [{ args: [S([2, 3])] }, { args: [F64([5])], kwargs: { alpha: { f: 0.5 } } }],
   },
@@ -108,6 +123,7 @@ const ACTS: Act[] = [
     name: 'selu', ns: 'torch', sig: 'selu(Tensor self)', inplaceSig: 'selu_(Tensor self)',
     doc: 'scale × elu(x, alpha) with the self-normalising constants.', kernel: 'elu_cpu', node: 'EluBackward0', nodeInplace: 'EluBackward1',
     f: (m) => eluF(m, SELU_ALPHA, SELU_SCALE, 1),
+    wgsl: () => eluWgsl(SELU_ALPHA, SELU_SCALE, 1),
     grad: (g, self, out, a, isResult) => eluGrad(SELU_ALPHA, SELU_SCALE, 1)(g, self, out, a, isResult),
     samples: [{ args: [S([2, 3])] }, { args: [F64([4])] }],
   },
@@ -136,6 +152,8 @@ const ACTS: Act[] = [
       const alpha = r(Math.SQRT1_2);
       return (x) => r(r(x * 0.5) * r(1 + m.erf(r(x * alpha))));
     },
+    // WGSL has no erf: only the tanh approximation runs on the GPU
+    wgsl: (a) => (a.approximate === 'tanh' ? [GELU_TANH_WGSL, [GELU_BETA, GELU_KAPPA]] : null),
     grad: (g, self, _o, a) => callKw('gelu_backward', [g, self], { approximate: a.approximate }),
     samples: [{ args: [S([2, 3])] }, { args: [F64([5])], kwargs: { approximate: 'tanh' } }],
   },
@@ -143,6 +161,7 @@ const ACTS: Act[] = [
     name: 'silu', ns: 'nn.functional', sig: 'silu(Tensor self, bool inplace=False)', inplaceSig: 'silu_(Tensor self)', inplaceInternal: true,
     doc: 'x × sigmoid(x) (swish).', kernel: 'silu_cpu', node: 'SiluBackward0',
     f: (m) => (x) => m.r(x / m.r(1 + m.exp(-x))),
+    wgsl: () => ['a / (1.0 + exp(-a))', []],
     grad: (g, self) => (isGradEnabled() ? mul(mul(g, call('sigmoid', self)), call('add', mul(self, call('rsub', call('sigmoid', self), 1)), 1)) : call('silu_backward', g, self)),
     samples: [{ args: [S([2, 3])] }, { args: [F64([4])] }],
   },
@@ -166,6 +185,7 @@ const ACTS: Act[] = [
       check(self.dtype.name !== 'uint8' || (Math.trunc(sv(a.min_val)) >= 0 && Math.trunc(sv(a.max_val)) >= 0), 'cannot do hardtanh on an unsigned type with negative limits');
     },
     f: (m, a, d) => (d.category === 'int' ? clampF(Math.trunc(sv(a.min_val)), Math.trunc(sv(a.max_val))) : clampF(m.r(sv(a.min_val)), m.r(sv(a.max_val)))),
+    wgsl: (a) => [CLAMP_WGSL, [sv(a.min_val), sv(a.max_val)]],
     grad: (g, self, _o, a) => call('hardtanh_backward', g, self, a.min_val, a.max_val),
     samples: [{ args: [S([2, 3])], noGradcheck: true }, { args: [F64([5]), { f: -0.5 }, { f: 0.5 }], noGradcheck: true }, { args: [{ t: [4], dtype: 'int64' }] }],
   },
@@ -174,6 +194,7 @@ const ACTS: Act[] = [
     doc: 'min(max(0, x), 6) (hardtanh on [0, 6]).', kernel: 'clamp_scalar_cpu', support: { half: false }, node: 'HardtanhBackward0',
     pre: (self) => check(self.dtype.category !== 'bool', 'Bool inputs not supported for hardtanh'),
     f: () => clampF(0, 6),
+    wgsl: () => [CLAMP_WGSL, [0, 6]],
     grad: (g, self) => call('hardtanh_backward', g, self, 0, 6),
     samples: [{ args: [{ t: [2, 3], grad: true, values: [-1, 0.5, 3, 6.5, 7, 2] }], noGradcheck: true }, { args: [{ t: [3], dtype: 'int64' }] }],
   },
@@ -233,6 +254,7 @@ const ACTS: Act[] = [
       const th = c(a.threshold), v = c(a.value);
       return (x) => (x <= th ? v : x);
     },
+    wgsl: (a) => ['select(a, c, a <= b)', [sv(a.threshold), sv(a.value)]],
     // threshold_'s ThresholdBackward1 reads the original self (saved before the write), not the result
     grad: (g, self, _o, a) => call('threshold_backward', g, self, a.threshold),
     samples: [{ args: [S([2, 3]), { f: 0.1 }, { f: 20.0 }], noGradcheck: true }, { args: [{ t: [4], dtype: 'int64' }, 0, 5] }],

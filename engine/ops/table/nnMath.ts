@@ -47,6 +47,11 @@ export function sleefExpf(d0: number): number {
   return fr(u * 2 ** q);
 }
 
+/** sigmoid's vectorised lambda: ((0 - x).exp() + 1).reciprocal() with Sleef exp. */
+export function sleefSigmoidf(x: number): number {
+  return fr(1 / fr(1 + sleefExpf(-x)));
+}
+
 const P = fr(0.3275911), P1 = fr(0.254829592), P2 = fr(-0.284496736), P3 = fr(1.421413741), P4 = fr(-1.453152027), P5 = fr(1.061405429);
 
 /** Vectorized<float>::erf for one lane. */
@@ -191,33 +196,46 @@ export function sleefTanhf(x0: number): number {
   return x < 0 || Object.is(x, -0) ? -y : y;
 }
 
-/** Sleef_logf8_u10 (Vectorized<float>::log) for one lane. */
-export function sleefLogf(d0: number): number {
-  let d = fr(d0);
-  if (Number.isNaN(d) || d < 0) return NaN;
-  if (d === 0) return -Infinity;
-  if (d === Infinity) return Infinity;
+/** Sleef logf/log2f/log10f u10 argument reduction: e, and x = (m−1)/(m+1) as a double-float in DX/DY */
+function logReduce(d: number): number {
   const o = d < FLT_MIN;
   if (o) d = fr(d * 18446744073709551616);
-  let e = ilogb2k(fr(d * R075));
+  const e = ilogb2k(fr(d * R075));
   const m = fr(d * 2 ** -e);
-  if (o) e -= 64;
-  mulDF(L2_HI, L2_LO, e);
-  const sh = DX, sl = DY;
   add2(-1, 0, m);
   const ah = DX, al = DY;
   add2(1, 0, m);
   divDD(ah, al, DX, DY);
-  const xh = DX, xl = DY;
+  return o ? e - 64 : e;
+}
+
+const logSpecial = (d: number): number | null => (Number.isNaN(d) || d < 0 ? NaN : d === 0 ? -Infinity : d === Infinity ? Infinity : null);
+
+/** dfadd_vf2_vf2_vf(x, y) rounded to float */
+function addToFloat(xh: number, xl: number, y: number): number {
+  const s = fr(xh + y);
+  return fr(s + fr(fr(fr(xh - s) + y) + xl));
+}
+
+/** the shared tail of logf and log1pf: s + 2x + x³·poly(x²), with s = e·ln 2 and x as double-floats */
+function logTail(sh: number, sl: number, xh: number, xl: number): number {
   const x2 = fr(xh * xh);
   let t = fr(0.3027294874);
   t = fma32(t, x2, fr(0.3996108174));
   t = fma32(t, x2, fr(0.6666694880));
   addDD(sh, sl, fr(xh * 2), fr(xl * 2));
-  // dfadd_vf2_vf2_vf(s, x2 * x * t)
-  const y = fr(fr(x2 * xh) * t);
-  const s2 = fr(DX + y);
-  return fr(s2 + fr(fr(fr(DX - s2) + y) + DY));
+  return addToFloat(DX, DY, fr(fr(x2 * xh) * t));
+}
+
+/** Sleef_logf8_u10 (Vectorized<float>::log) for one lane. */
+export function sleefLogf(d0: number): number {
+  const d = fr(d0);
+  const sp = logSpecial(d);
+  if (sp !== null) return sp;
+  const e = logReduce(d);
+  const xh = DX, xl = DY;
+  mulDF(L2_HI, L2_LO, e);
+  return logTail(DX, DY, xh, xl);
 }
 
 /** Sleef_log1pf8_u10 (Vectorized<float>::log1p) for one lane. */
@@ -239,15 +257,7 @@ export function sleefLog1pf(d0: number): number {
   // dfadd_vf2_vf_vf(2, m)
   const q = fr(2 + m);
   divDD(m, 0, q, fr(fr(2 - q) + m));
-  const xh = DX, xl = DY;
-  const x2 = fr(xh * xh);
-  let t = fr(0.3027294874);
-  t = fma32(t, x2, fr(0.3996108174));
-  t = fma32(t, x2, fr(0.6666694880));
-  addDD(sh, sl, fr(xh * 2), fr(xl * 2));
-  const y = fr(fr(x2 * xh) * t);
-  const s2 = fr(DX + y);
-  return fr(s2 + fr(fr(fr(DX - s2) + y) + DY));
+  return logTail(sh, sl, DX, DY);
 }
 
 /** Sleef_expm1f8_u10 (Vectorized<float>::expm1) for one lane. */
@@ -308,21 +318,6 @@ export function sleefCosf(d0: number): number {
   return (dq & 2) === 0 ? -r : r;
 }
 
-/** Sleef log2f/log10f u10 argument reduction: e, and x = (m−1)/(m+1) as a double-float in DX/DY */
-function logReduce(d: number): number {
-  const o = d < FLT_MIN;
-  if (o) d = fr(d * 18446744073709551616);
-  const e = ilogb2k(fr(d * R075));
-  const m = fr(d * 2 ** -e);
-  add2(-1, 0, m);
-  const ah = DX, al = DY;
-  add2(1, 0, m);
-  divDD(ah, al, DX, DY);
-  return o ? e - 64 : e;
-}
-
-const logSpecial = (d: number): number | null => (Number.isNaN(d) || d < 0 ? NaN : d === 0 ? -Infinity : d === Infinity ? Infinity : null);
-
 /** Sleef_log2f8_u10 (Vectorized<float>::log2) for one lane. */
 export function sleefLog2f(d0: number): number {
   const d = fr(d0);
@@ -355,7 +350,5 @@ export function sleefLog10f(d0: number): number {
   const sh = DX, sl = DY;
   mulDD(xh, xl, fr(0.868588984), fr(-2.170757285e-08));
   addDD(sh, sl, DX, DY);
-  const y = fr(fr(x2 * xh) * t);
-  const s2 = fr(DX + y);
-  return fr(s2 + fr(fr(fr(DX - s2) + y) + DY));
+  return addToFloat(DX, DY, fr(fr(x2 * xh) * t));
 }

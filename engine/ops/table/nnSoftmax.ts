@@ -16,6 +16,7 @@ import { checkSupport } from './elementwiseUtil';
 import { fma32, fma64 } from '../../random/fma';
 import { addD, addF, maxOp, reduceAll, sleefExpf } from './nnMath';
 import { recordBackwardOp } from './nnUtil';
+import { sleefKernels } from '../../backends/cpu/wasm/sleef';
 
 const fr = Math.fround;
 const id = (x: number) => x;
@@ -41,7 +42,11 @@ export function softmaxKernel(x: Tensor, dim: number, log: boolean): Tensor {
   const src = x.contiguousData();
   const out = newTensor(x.shape, x.dtype);
   const od = out.storage.data;
-  if (g.last) {
+  const K = g.last && x.dtype.name === 'float32' && g.size > 0 ? sleefKernels() : null;
+  if (K) {
+    // the same computation, row by row in WebAssembly SIMD (wasm/sleef.wat softmax_row)
+    K.softmaxRows(src as Float32Array, 0, od as Float32Array, 0, g.outer, g.size, log);
+  } else if (g.last) {
     const e = new Float64Array(g.size);
     for (let o = 0; o < g.outer; o++) {
       const base = o * g.size;

@@ -12,7 +12,11 @@ import { checkInplaceLeaf, commitInPlace, shadowOf } from '../inplace';
 import { call } from '../util';
 import { fma32, fma64 } from '../../random/fma';
 import { erf, libmLog1pf, libmTanhf } from './elementwiseMath';
-import { erff, sleefExpf, sleefLog1pf, sleefLogf, sleefTanhf, vecCount, vecErf } from './nnMath';
+import {
+  erff, sleefCosf, sleefExpf, sleefExpm1f, sleefLog10f, sleefLog1pf, sleefLog2f, sleefLogf, sleefSigmoidf, sleefSinf,
+  sleefTanhf, vecCount, vecErf,
+} from './nnMath';
+import { LaneName, sleefKernels } from '../../backends/cpu/wasm/sleef';
 
 const fr = Math.fround;
 const id = (x: number) => x;
@@ -178,11 +182,18 @@ export function loopVecFlags(t: Tensor, block = 16): Uint8Array {
   return flags;
 }
 
+/** The WebAssembly SIMD twin (wasm/sleef.wat) of each SLEEF lane function, bit for bit the same. */
+const WASM_LANES = new Map<(x: number) => number, LaneName>([
+  [sleefExpf, 'exp'], [sleefExpm1f, 'expm1'], [sleefLogf, 'log'], [sleefLog1pf, 'log1p'], [sleefTanhf, 'tanh'],
+  [sleefSigmoidf, 'sigmoid'], [sleefLog2f, 'log2'], [sleefLog10f, 'log10'], [sleefSinf, 'sin'], [sleefCosf, 'cos'],
+]);
+
 /**
  * out[i] = f(x[i]) computed in float32 (float32 / bfloat16 results), with `vec` (the AVX2 lane
  * function) on the elements the kernel vectorises and `scalar` (the libm lambda) on the rest.
  * mode 'all': vml-style kernels vectorise every element (partial loads for the tail, buffers for
- * strided inputs); 'loop': cpu_kernel_vec (see loopVecFlags).
+ * strided inputs); 'loop': cpu_kernel_vec (see loopVecFlags). A lane function with a WebAssembly
+ * twin runs there on the vectorised elements (same bits); the scalar ones stay in JavaScript.
  */
 export function vecUnaryKernel(x: Tensor, out: DType, vec: (v: number) => number, scalar: (v: number) => number, mode: 'all' | 'loop'): Tensor {
   const res = newTensor(x.shape, out);
@@ -190,10 +201,31 @@ export function vecUnaryKernel(x: Tensor, out: DType, vec: (v: number) => number
   const n = od.length;
   const conv = x.dtype !== out;
   const src = x.contiguousData();
-  const flags = mode === 'loop' ? loopVecFlags(x, out.name === 'bfloat16' ? 32 : 16) : null;
-  for (let i = 0; i < n; i++) {
-    const v = conv ? castValue(out, src[i]) : src[i];
-    od[i] = flags === null || flags[i] ? vec(v) : scalar(v);
+  const block = out.name === 'bfloat16' ? 32 : 16;
+  const lane = WASM_LANES.get(vec);
+  const K = lane && n > 0 ? sleefKernels() : null;
+  if (lane && K) {
+    let vals: ArrayLike<number> = src;
+    if (conv) {
+      const c = new Float32Array(n);
+      for (let i = 0; i < n; i++) c[i] = castValue(out, src[i]);
+      vals = c;
+    }
+    // the vectorised range: everything ('all'), the leading whole blocks of a contiguous loop, or
+    // (strided 'loop' inputs) everything, with the scalar elements redone below
+    const flags = mode === 'loop' && !x.isContiguous ? loopVecFlags(x, block) : null;
+    const k = mode === 'loop' && !flags ? n - (n % block) : n;
+    K.map(lane, vals, 0, od, 0, k);
+    // Sleef sinf/cosf hand |x| >= 125 (and NaN) to libm, which the wasm twin leaves to JavaScript
+    if (lane === 'sin' || lane === 'cos') for (let i = 0; i < k; i++) if (!(Math.abs(vals[i]) < 125)) od[i] = vec(vals[i]);
+    for (let i = k; i < n; i++) od[i] = scalar(vals[i]);
+    if (flags) for (let i = 0; i < n; i++) if (!flags[i]) od[i] = scalar(vals[i]);
+  } else {
+    const flags = mode === 'loop' ? loopVecFlags(x, block) : null;
+    for (let i = 0; i < n; i++) {
+      const v = conv ? castValue(out, src[i]) : src[i];
+      od[i] = flags === null || flags[i] ? vec(v) : scalar(v);
+    }
   }
   if (out.needsConvert) for (let i = 0; i < n; i++) od[i] = castValue(out, od[i]);
   return res;

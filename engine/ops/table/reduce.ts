@@ -2,6 +2,7 @@
 // var/std/var_mean/std_mean, all/any/count_nonzero, logsumexp, cumsum/cumprod/cummax/cummin.
 // Float sums reproduce ATen's cascade sum bit for bit (engine/backends/cpu/reduce.ts); gradients follow
 // tools/autograd/derivatives.yaml (grad_fn names as PyTorch 1.13 prints them).
+import { gpuReduce } from '../../backends/webgpu/kernels';
 import { noGrad, record } from '../../autograd';
 import { DType, castValue, dtypes, getDefaultDType } from '../../dtype';
 import { TorchError, check, runtimeError } from '../../errors';
@@ -100,7 +101,7 @@ function sum(self: Tensor, dim: number[] | null, keepdim: boolean, dtype: DType 
   const outDt = dtype ?? (isFloatT(self) ? self.dtype : dtypes.int64);
   const r = reduction(self, dim, keepdim);
   const x = self.dtype === outDt ? self : castTensor(self, outDt);
-  const out = fromValues(r.outShape, outDt, sumValues(x, r.mask));
+  const out = gpuReduce(x, r.mask, keepdim, 'sum') ?? fromValues(r.outShape, outDt, sumValues(x, r.mask));
   record(name, [self], out, ([g]) => [sumBackward(g!, self, r, keepdim)]);
   return out;
 }
@@ -111,11 +112,15 @@ function mean(self: Tensor, dim: number[] | null, keepdim: boolean, dtype: DType
   const r = reduction(self, dim, keepdim);
   // sum in the dtype, then divide (half types divide in float, like ATen's div)
   const x = self.dtype === dt ? self : castTensor(self, dt);
-  const s = sumValues(x, r.mask);
-  const vals = s.map((v) => castValue(dt, dt.name === 'float64' ? v / r.n : Math.fround(v / r.n)));
-  const out = fromValues(r.outShape, dt, vals);
+  const out = gpuReduce(x, r.mask, keepdim, 'mean') ?? meanValues(x, r, dt);
   record(name, [self], out, ([g]) => [call('div', sumBackward(g!, self, r, keepdim), r.n)]);
   return out;
+}
+
+function meanValues(x: Tensor, r: Reduction, dt: DType): Tensor {
+  const s = sumValues(x, r.mask);
+  const vals = s.map((v) => castValue(dt, dt.name === 'float64' ? v / r.n : Math.fround(v / r.n)));
+  return fromValues(r.outShape, dt, vals);
 }
 
 // ---- prod ------------------------------------------------------------------------------------------

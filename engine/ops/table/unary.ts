@@ -9,10 +9,10 @@ import { Tensor } from '../../tensor';
 import { defineOps, OpDef, SampleCase } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, resultTypeOf } from '../util';
-import { Round, checkSupport, floatOf, mapBinary, mapUnary, stepRound } from './elementwiseUtil';
+import { Round, checkSupport, floatOf, gpuElementwise, mapBinary, mapUnary, stepRound } from './elementwiseUtil';
 import { PREC32, PREC64, Prec, digammaP, erf, erfc, erfinv, lgamma, polygamma, trigammaP } from './elementwiseMath';
 import { TorchError } from '../../errors';
-import { sleefCosf, sleefExpf, sleefExpm1f, sleefLog10f, sleefLog1pf, sleefLog2f, sleefLogf, sleefSinf, sleefTanhf } from './nnMath';
+import { sleefCosf, sleefExpf, sleefExpm1f, sleefLog10f, sleefLog1pf, sleefLog2f, sleefLogf, sleefSigmoidf, sleefSinf, sleefTanhf } from './nnMath';
 import { vecUnaryKernel } from './nnUtil';
 
 type Grad = (g: Tensor, self: Tensor, result: Tensor) => Tensor;
@@ -39,6 +39,8 @@ interface FloatUnary {
   vec?: (x: number) => number;
   /** cpu_kernel_vec (blocks of 16, scalar libm tail) rather than a vml kernel that vectorises every element */
   loop?: boolean;
+  /** the webgpu kernel: a WGSL f32 expression of `a` */
+  wgsl?: string;
 }
 
 const F = (x: number) => new PyFloat(x);
@@ -64,37 +66,37 @@ const LN2 = 0.6931471805599453;
 const LN10 = 2.3025850929940456;
 
 export const FLOAT_UNARY: FloatUnary[] = [
-  { name: 'exp', node: 'ExpBackward0', kernel: 'exp_vml_cpu', f: Math.exp, vec: sleefExpf, grad: (g, _s, r) => mul(g, r), doc: 'e to the power of each element.', samples: std() },
+  { name: 'exp', wgsl: 'exp(a)', node: 'ExpBackward0', kernel: 'exp_vml_cpu', f: Math.exp, vec: sleefExpf, grad: (g, _s, r) => mul(g, r), doc: 'e to the power of each element.', samples: std() },
   { name: 'exp2', node: 'Exp2Backward0', kernel: 'exp2_cpu', half: true, f: (x) => Math.pow(2, x), grad: (g, _s, r) => mul(mul(g, r), F(LN2)), doc: '2 to the power of each element.', samples: std() },
   { name: 'expm1', node: 'Expm1Backward0', kernel: 'expm1_vml_cpu', f: Math.expm1, vec: sleefExpm1f, grad: (g, _s, r) => mul(g, add(r, 1)), doc: 'exp(x) − 1, accurate near 0.', samples: std() },
-  { name: 'log', node: 'LogBackward0', kernel: 'log_vml_cpu', f: Math.log, vec: sleefLogf, grad: (g, s) => div(g, s), doc: 'Natural logarithm.', samples: std('positive') },
-  { name: 'log2', node: 'Log2Backward0', kernel: 'log2_vml_cpu', f: Math.log2, vec: sleefLog2f, grad: (g, s) => div(g, mul(s, F(LN2))), doc: 'Base-2 logarithm.', samples: std('positive') },
-  { name: 'log10', node: 'Log10Backward0', kernel: 'log10_vml_cpu', f: Math.log10, vec: sleefLog10f, grad: (g, s) => div(g, mul(s, F(LN10))), doc: 'Base-10 logarithm.', samples: std('positive') },
+  { name: 'log', wgsl: 'log(a)', node: 'LogBackward0', kernel: 'log_vml_cpu', f: Math.log, vec: sleefLogf, grad: (g, s) => div(g, s), doc: 'Natural logarithm.', samples: std('positive') },
+  { name: 'log2', wgsl: 'log2(a)', node: 'Log2Backward0', kernel: 'log2_vml_cpu', f: Math.log2, vec: sleefLog2f, grad: (g, s) => div(g, mul(s, F(LN2))), doc: 'Base-2 logarithm.', samples: std('positive') },
+  { name: 'log10', wgsl: 'log(a) * 0.43429448190325176', node: 'Log10Backward0', kernel: 'log10_vml_cpu', f: Math.log10, vec: sleefLog10f, grad: (g, s) => div(g, mul(s, F(LN10))), doc: 'Base-10 logarithm.', samples: std('positive') },
   { name: 'log1p', node: 'Log1PBackward0', kernel: 'log1p_vml_cpu', f: Math.log1p, vec: sleefLog1pf, grad: (g, s) => div(g, add(s, 1)), doc: 'log(1 + x), accurate near 0.', samples: std('positive') },
-  { name: 'sqrt', node: 'SqrtBackward0', kernel: 'sqrt_vml_cpu', f: Math.sqrt, grad: (g, _s, r) => div(g, mul(r, 2)), doc: 'Square root.', samples: std('positive') },
-  { name: 'rsqrt', node: 'RsqrtBackward0', kernel: 'rsqrt_cpu', f: (x, r) => r(1 / r(Math.sqrt(x))), grad: (g, _s, r) => mul(mul(g, F(-0.5)), pow(r, 3)), doc: 'Reciprocal of the square root, 1/√x.', samples: std('positive') },
-  { name: 'reciprocal', node: 'ReciprocalBackward0', kernel: 'reciprocal_cpu', half: true, f: (x) => 1 / x, grad: (g, _s, r) => mul(neg(g), mul(r, r)), doc: '1/x.', samples: std('positive') },
-  { name: 'sin', node: 'SinBackward0', kernel: 'sin_vml_cpu', f: Math.sin, vec: sleefSinf, grad: (g, s) => mul(g, call('cos', s)), doc: 'Sine (radians).', samples: std() },
-  { name: 'cos', node: 'CosBackward0', kernel: 'cos_vml_cpu', f: Math.cos, vec: sleefCosf, grad: (g, s) => mul(g, neg(call('sin', s))), doc: 'Cosine (radians).', samples: std() },
-  { name: 'tan', node: 'TanBackward0', kernel: 'tan_vml_cpu', f: Math.tan, grad: (g, _s, r) => mul(g, add(pow(r, 2), 1)), doc: 'Tangent (radians).', samples: std('unit') },
-  { name: 'asin', aliases: ['arcsin'], node: 'AsinBackward0', kernel: 'asin_vml_cpu', f: Math.asin, grad: (g, s) => mul(g, call('rsqrt', oneMinusSq(s))), doc: 'Arcsine.', samples: std('unit') },
-  { name: 'acos', aliases: ['arccos'], node: 'AcosBackward0', kernel: 'acos_vml_cpu', f: Math.acos, grad: (g, s) => mul(g, neg(call('rsqrt', oneMinusSq(s)))), doc: 'Arccosine.', samples: std('unit') },
-  { name: 'atan', aliases: ['arctan'], node: 'AtanBackward0', kernel: 'atan_vml_cpu', f: Math.atan, grad: (g, s) => div(g, add(mul(s, s), 1)), doc: 'Arctangent.', samples: std() },
-  { name: 'sinh', node: 'SinhBackward0', kernel: 'sinh_cpu', f: Math.sinh, grad: (g, s) => mul(g, call('cosh', s)), doc: 'Hyperbolic sine.', samples: std() },
-  { name: 'cosh', node: 'CoshBackward0', kernel: 'cosh_cpu', f: Math.cosh, grad: (g, s) => mul(g, call('sinh', s)), doc: 'Hyperbolic cosine.', samples: std() },
+  { name: 'sqrt', wgsl: 'sqrt(a)', node: 'SqrtBackward0', kernel: 'sqrt_vml_cpu', f: Math.sqrt, grad: (g, _s, r) => div(g, mul(r, 2)), doc: 'Square root.', samples: std('positive') },
+  { name: 'rsqrt', wgsl: 'inverseSqrt(a)', node: 'RsqrtBackward0', kernel: 'rsqrt_cpu', f: (x, r) => r(1 / r(Math.sqrt(x))), grad: (g, _s, r) => mul(mul(g, F(-0.5)), pow(r, 3)), doc: 'Reciprocal of the square root, 1/√x.', samples: std('positive') },
+  { name: 'reciprocal', wgsl: '1.0 / a', node: 'ReciprocalBackward0', kernel: 'reciprocal_cpu', half: true, f: (x) => 1 / x, grad: (g, _s, r) => mul(neg(g), mul(r, r)), doc: '1/x.', samples: std('positive') },
+  { name: 'sin', wgsl: 'sin(a)', node: 'SinBackward0', kernel: 'sin_vml_cpu', f: Math.sin, vec: sleefSinf, grad: (g, s) => mul(g, call('cos', s)), doc: 'Sine (radians).', samples: std() },
+  { name: 'cos', wgsl: 'cos(a)', node: 'CosBackward0', kernel: 'cos_vml_cpu', f: Math.cos, vec: sleefCosf, grad: (g, s) => mul(g, neg(call('sin', s))), doc: 'Cosine (radians).', samples: std() },
+  { name: 'tan', wgsl: 'tan(a)', node: 'TanBackward0', kernel: 'tan_vml_cpu', f: Math.tan, grad: (g, _s, r) => mul(g, add(pow(r, 2), 1)), doc: 'Tangent (radians).', samples: std('unit') },
+  { name: 'asin', wgsl: 'atan2(a, sqrt((1.0 - a) * (1.0 + a)))', aliases: ['arcsin'], node: 'AsinBackward0', kernel: 'asin_vml_cpu', f: Math.asin, grad: (g, s) => mul(g, call('rsqrt', oneMinusSq(s))), doc: 'Arcsine.', samples: std('unit') },
+  { name: 'acos', wgsl: 'atan2(sqrt((1.0 - a) * (1.0 + a)), a)', aliases: ['arccos'], node: 'AcosBackward0', kernel: 'acos_vml_cpu', f: Math.acos, grad: (g, s) => mul(g, neg(call('rsqrt', oneMinusSq(s)))), doc: 'Arccosine.', samples: std('unit') },
+  { name: 'atan', wgsl: 'atan(a)', aliases: ['arctan'], node: 'AtanBackward0', kernel: 'atan_vml_cpu', f: Math.atan, grad: (g, s) => div(g, add(mul(s, s), 1)), doc: 'Arctangent.', samples: std() },
+  { name: 'sinh', wgsl: 'sinh(a)', node: 'SinhBackward0', kernel: 'sinh_cpu', f: Math.sinh, grad: (g, s) => mul(g, call('cosh', s)), doc: 'Hyperbolic sine.', samples: std() },
+  { name: 'cosh', wgsl: 'cosh(a)', node: 'CoshBackward0', kernel: 'cosh_cpu', f: Math.cosh, grad: (g, s) => mul(g, call('sinh', s)), doc: 'Hyperbolic cosine.', samples: std() },
   {
-    name: 'tanh', node: 'TanhBackward0', kernel: 'tanh_vml_cpu', f: Math.tanh, vec: sleefTanhf,
+    name: 'tanh', wgsl: 'tanh(clamp(a, -15.0, 15.0))', node: 'TanhBackward0', kernel: 'tanh_vml_cpu', f: Math.tanh, vec: sleefTanhf,
     grad: (g, _s, r) => call('tanh_backward', g, r), doc: 'Hyperbolic tangent.', samples: std(),
   },
-  { name: 'asinh', aliases: ['arcsinh'], node: 'AsinhBackward0', inplaceNode: 'AsinhBackward1', kernel: 'asinh_cpu', f: Math.asinh, grad: (g, s) => mul(g, call('rsqrt', add(pow(s, 2), 1))), doc: 'Inverse hyperbolic sine.', samples: std() },
-  { name: 'acosh', aliases: ['arccosh'], node: 'AcoshBackward0', inplaceNode: 'AcoshBackward1', kernel: 'acosh_cpu', f: Math.acosh, grad: (g, s) => mul(g, call('rsqrt', call('sub', pow(s, 2), 1))), doc: 'Inverse hyperbolic cosine (x ≥ 1).', samples: [{ args: [{ t: [2, 3], grad: true, values: [1.5, 2, 3.25, 1.125, 8, 1.75] }] }, { args: [{ t: [3], dtype: 'int64', domain: 'positive' }] }] },
-  { name: 'atanh', aliases: ['arctanh'], node: 'AtanhBackward0', inplaceNode: 'AtanhBackward1', kernel: 'atanh_cpu', f: Math.atanh, grad: (g, s) => div(g, call('rsub', pow(s, 2), 1)), doc: 'Inverse hyperbolic tangent.', samples: std('unit') },
+  { name: 'asinh', wgsl: 'asinh(a)', aliases: ['arcsinh'], node: 'AsinhBackward0', inplaceNode: 'AsinhBackward1', kernel: 'asinh_cpu', f: Math.asinh, grad: (g, s) => mul(g, call('rsqrt', add(pow(s, 2), 1))), doc: 'Inverse hyperbolic sine.', samples: std() },
+  { name: 'acosh', wgsl: 'acosh(a)', aliases: ['arccosh'], node: 'AcoshBackward0', inplaceNode: 'AcoshBackward1', kernel: 'acosh_cpu', f: Math.acosh, grad: (g, s) => mul(g, call('rsqrt', call('sub', pow(s, 2), 1))), doc: 'Inverse hyperbolic cosine (x ≥ 1).', samples: [{ args: [{ t: [2, 3], grad: true, values: [1.5, 2, 3.25, 1.125, 8, 1.75] }] }, { args: [{ t: [3], dtype: 'int64', domain: 'positive' }] }] },
+  { name: 'atanh', wgsl: 'atanh(a)', aliases: ['arctanh'], node: 'AtanhBackward0', inplaceNode: 'AtanhBackward1', kernel: 'atanh_cpu', f: Math.atanh, grad: (g, s) => div(g, call('rsub', pow(s, 2), 1)), doc: 'Inverse hyperbolic tangent.', samples: std('unit') },
   {
-    name: 'sigmoid', node: 'SigmoidBackward0', kernel: 'sigmoid_cpu',
+    name: 'sigmoid', wgsl: '1.0 / (1.0 + exp(-a))', node: 'SigmoidBackward0', kernel: 'sigmoid_cpu',
     // 1 / (1 + exp(-x)), each step in float32 like the vectorised kernel
     f: (x, r) => r(1 / r(1 + r(Math.exp(-x)))),
     // vectorised lambda: (0 - x).exp() + 1, then reciprocal, with Sleef exp
-    vec: (x) => Math.fround(1 / Math.fround(1 + sleefExpf(-x))), loop: true,
+    vec: sleefSigmoidf, loop: true,
     grad: (g, _s, r) => call('sigmoid_backward', g, r), doc: 'Logistic sigmoid 1/(1 + e^−x).', samples: std(),
   },
   // torch.erf (float32) is neither glibc erff nor Vectorized::erf: correctly rounded erf is closest (~1.5% off)
@@ -114,15 +116,17 @@ export const FLOAT_UNARY: FloatUnary[] = [
 ];
 
 /** Forward of a float unary op: dtype rules, dispatch check, kernel, and the backward node. */
-export function floatUnary(spec: Pick<FloatUnary, 'node' | 'kernel' | 'half' | 'f' | 'grad' | 'vec' | 'loop'>, self: Tensor): Tensor {
+export function floatUnary(spec: Pick<FloatUnary, 'node' | 'kernel' | 'half' | 'f' | 'grad' | 'vec' | 'loop' | 'wgsl'>, self: Tensor): Tensor {
   const out = floatOf(self.dtype);
   checkSupport(spec.kernel, out, { half: !!spec.half });
   const r = stepRound(out);
   const f = spec.f;
   const scalar = f.length > 1 ? (x: number) => f(x, r) : (f as (x: number) => number);
-  const result = spec.vec && (out.name === 'float32' || out.name === 'bfloat16')
-    ? vecUnaryKernel(self, out, spec.vec, (x) => Math.fround(scalar(x)), spec.loop ? 'loop' : 'all')
-    : mapUnary(self, out, out, scalar);
+  const vec = spec.vec;
+  const result = (spec.wgsl && self.dtype === out ? gpuElementwise([self], out, out, spec.wgsl) : null)
+    ?? (vec && (out.name === 'float32' || out.name === 'bfloat16')
+      ? vecUnaryKernel(self, out, vec, (x) => Math.fround(scalar(x)), spec.loop ? 'loop' : 'all')
+      : mapUnary(self, out, out, scalar));
   record(spec.node, [self], result, ([g]) => [spec.grad(g!, self, result)], (n) => { n.save(self); n.save(result, true); });
   return result;
 }
@@ -195,7 +199,7 @@ function inplaceOf(spec: FloatUnary, def: OpDef): OpDef {
 }
 
 /** tanh_backward / sigmoid_backward: the first derivatives as ops of their own, so create_graph shows PyTorch's nodes. */
-function backwardOp(name: string, node: string, f: (g: number, y: number, p: Prec) => number, grads: (gg: Tensor, g: Tensor, y: Tensor) => [Tensor, Tensor]): OpDef {
+function backwardOp(name: string, node: string, f: (g: number, y: number, p: Prec) => number, grads: (gg: Tensor, g: Tensor, y: Tensor) => [Tensor, Tensor], wgsl: string): OpDef {
   return {
     name, sig: `${name}(Tensor grad_output, Tensor output)`, variants: ['function'], ns: 'internal',
     doc: `The derivative of ${name.replace('_backward', '')} from its output (used by autograd).`,
@@ -203,7 +207,7 @@ function backwardOp(name: string, node: string, f: (g: number, y: number, p: Pre
       const g: Tensor = a.grad_output, y: Tensor = a.output;
       const d = resultTypeOf(g, y);
       const p = stepRound(d) === Math.fround ? PREC32 : PREC64;
-      const out = mapBinary(g, y, d, d, (u, v) => f(u, v, p));
+      const out = (g.dtype === d && y.dtype === d ? gpuElementwise([g, y], d, d, wgsl) : null) ?? mapBinary(g, y, d, d, (u, v) => f(u, v, p));
       record(node, [g, y], out, ([gg]) => grads(gg!, g, y), (n) => { n.save(g); n.save(y); });
       return out;
     },
@@ -213,11 +217,11 @@ function backwardOp(name: string, node: string, f: (g: number, y: number, p: Pre
 const tanhBackward = backwardOp('tanh_backward', 'TanhBackwardBackward0',
   // grad * (1 − y²), with 1 − y² fused
   (g, y, p) => p.r(g * p.fma(-y, y, 1)),
-  (gg, g, y) => [call('tanh_backward', gg, y), mul(gg, mul(mul(y, -2), g))]);
+  (gg, g, y) => [call('tanh_backward', gg, y), mul(gg, mul(mul(y, -2), g))], 'a * fma(-b, b, 1.0)');
 const sigmoidBackward = backwardOp('sigmoid_backward', 'SigmoidBackwardBackward0',
   // grad * (1 − y) * y
   (g, y, p) => p.r(p.r(g * p.r(1 - y)) * y),
-  (gg, g, y) => [call('sigmoid_backward', gg, y), mul(mul(gg, g), add(mul(y, -2), 1))]);
+  (gg, g, y) => [call('sigmoid_backward', gg, y), mul(mul(gg, g), add(mul(y, -2), 1))], 'a * (1.0 - b) * b');
 
 export default defineOps([
   ...defs,

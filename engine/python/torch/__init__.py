@@ -7,6 +7,7 @@ import builtins as _builtins
 import importlib as _importlib
 import math as _math
 
+from . import _api  # noqa: F401  (first: `import _gradscope` then reads members once)
 import _gradscope as _gs
 
 from . import _bridge, _operators
@@ -28,7 +29,7 @@ globals().update({_n: _d for _n, _d in _DTYPES.items()})
 from . import _legacy
 globals().update(_legacy.legacy_classes())
 
-from . import autograd, return_types, random, cuda, backends, functional, linalg, special, utils
+from . import autograd, return_types, random, cuda, webgpu, backends, functional, linalg, special, utils
 from .serialization import load, save
 from ._finfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled

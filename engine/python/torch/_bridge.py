@@ -5,6 +5,7 @@ The JS half is engine/runtime/bridge.ts. An op callable calls `fn(has_kwargs, *a
 result is a bare engine Tensor (wrapped here), a primitive, or a JS array [kind, ...] decoded by _decode.
 """
 import builtins
+import gc
 import os
 import warnings
 import weakref
@@ -25,12 +26,67 @@ Tensor = None                            # set by torch._tensor (torch.Tensor)
 Generator = None                         # set by torch.random (torch.Generator)
 
 
+_tensor_of = _gs.tensorOf
+_handle_of = _gs.handleOf
+_release = _gs.release
+_pending = []                            # handles of dead tensors, given back to the engine in batches
+
+
+def _release_pending():
+    s = ','.join(map(str, _pending))
+    _pending.clear()                      # first: a handle given back twice could free another tensor's
+    try:
+        _release(s)
+    except BaseException:
+        pass                              # (interrupted) the handles leak, harmlessly
+
+
+def release_pending(*_):
+    """Give back the handles of dead tensors now (before a memory snapshot; after each gc collection)."""
+    if _pending:
+        _release_pending()
+
+
+gc.callbacks.append(release_pending)
+
+
 class _TensorBase:
-    """torch._C._TensorBase: the slots every tensor has. `_t` is the engine tensor (a JsProxy);
-    `_gc` (unset until .grad is read) caches the Python object of .grad so `x.grad is x.grad`."""
-    __slots__ = ('_t', '_gc', '__dict__', '__weakref__')
+    """torch._C._TensorBase: the slots every tensor has. `_t` is the engine tensor (a JsProxy; for a
+    tensor an op made through a handle call, made on first use); `_h` the engine's handle of it (see
+    bridge.ts), 0 when it has none; `_gc` (unset until .grad is read) caches the Python object of .grad
+    so `x.grad is x.grad`."""
+    __slots__ = ('_tp', '_h', '_gc', '__dict__', '__weakref__')
+
+    @property
+    def _t(self):
+        try:
+            return self._tp
+        except AttributeError:
+            pass
+        t = self._tp = _tensor_of(self._h)
+        return t
+
+    @_t.setter
+    def _t(self, t):
+        self._tp = t
+        try:
+            self._h
+        except AttributeError:
+            self._h = 0
+
+    def __del__(self):
+        try:
+            h = self._h
+        except AttributeError:
+            return
+        if h:
+            _pending.append(h)
+            if len(_pending) >= 64:
+                _release_pending()
 
 
+# what introspection reads (the runner's inspect looks for the engine tensor under these names)
+_TensorBase.__slots__ = ('_t', '_h', '_gc', '__dict__', '__weakref__')
 _TensorBase.__module__ = 'torch._C'
 _new = object.__new__
 
@@ -38,8 +94,30 @@ _new = object.__new__
 def wrap(t):
     """A torch.Tensor for engine tensor `t`."""
     o = _new(Tensor)
-    o._t = t
+    o._tp = t
+    o._h = 0
     return o
+
+
+def _handle(o):
+    """The handle of tensor `o`, made now (its JsProxy stays)."""
+    h = o._h = _handle_of(o._t)
+    return h
+
+
+def from_handle(r, first=None):
+    """The result of a handle call (bridge.ts handleResult): a new tensor's handle (negated: give back
+    the dead tensors' handles now), 0 for the first argument, or what ret() decodes."""
+    if type(r) is int:
+        if r == 0:
+            return first
+        if r < 0:
+            _release_pending()
+            r = -r
+        o = _new(Tensor)
+        o._h = r
+        return o
+    return ret(r, first)
 
 
 _known = weakref.WeakValueDictionary()   # engine tensor id -> its Python object, where identity matters
@@ -218,23 +296,37 @@ def op_callables(name, is_method):
 def method(name):
     """Tensor.<name> for op `name`."""
     fn, fkw = op_callables(name, True)
+    fh = _gs.opHandles(name, True)
 
     def m(self, *args, **kwargs):
         try:
             if kwargs:
                 r = fkw(self._t, *[arg(a) for a in args], **kwargs_of(kwargs))
             elif not args:
-                r = fn(self._t)
+                r = fh(self._h or _handle(self))
+                if type(r) is int and r > 0:
+                    o = _new(Tensor)
+                    o._h = r
+                    return o
+                return from_handle(r, self)
             elif len(args) == 1:
                 a = args[0]
-                r = fn(self._t, a._t if isinstance(a, _TensorBase) else arg(a))
+                if isinstance(a, _TensorBase):
+                    r = fh(self._h or _handle(self), a._h or _handle(a))
+                    if type(r) is int and r > 0:
+                        o = _new(Tensor)
+                        o._h = r
+                        return o
+                    return from_handle(r, self)
+                r = fn(self._t, arg(a))
             else:
                 r = fn(self._t, *[arg(a) for a in args])
         except JsException as e:
             raise error(e) from None
         if type(r) is _TT:
             o = _new(Tensor)
-            o._t = r
+            o._tp = r
+            o._h = 0
             return o
         return ret(r, self)
     m.__name__ = name
@@ -246,6 +338,7 @@ def method(name):
 def function(name, public_name=None, module='torch'):
     """torch.<name> (or another namespace's function) for op `name`."""
     fn, fkw = op_callables(name, False)
+    fh = _gs.opHandles(name, False)
 
     def f(*args, **kwargs):
         try:
@@ -255,17 +348,35 @@ def function(name, public_name=None, module='torch'):
                     return _kw_result(r, kwargs)
             elif len(args) == 2:
                 a, b = args
-                r = fn(a._t if isinstance(a, _TensorBase) else arg(a), b._t if isinstance(b, _TensorBase) else arg(b))
+                if isinstance(a, _TensorBase):
+                    if isinstance(b, _TensorBase):
+                        r = fh(a._h or _handle(a), b._h or _handle(b))
+                        if type(r) is int and r > 0:
+                            o = _new(Tensor)
+                            o._h = r
+                            return o
+                        return from_handle(r, a)
+                    r = fn(a._t, arg(b))
+                else:
+                    r = fn(arg(a), b._t if isinstance(b, _TensorBase) else arg(b))
             elif len(args) == 1:
                 a = args[0]
-                r = fn(a._t if isinstance(a, _TensorBase) else arg(a))
+                if isinstance(a, _TensorBase):
+                    r = fh(a._h or _handle(a))
+                    if type(r) is int and r > 0:
+                        o = _new(Tensor)
+                        o._h = r
+                        return o
+                    return from_handle(r, a)
+                r = fn(arg(a))
             else:
                 r = fn(*[arg(a) for a in args])
         except JsException as e:
             raise error(e) from None
         if type(r) is _TT:
             o = _new(Tensor)
-            o._t = r
+            o._tp = r
+            o._h = 0
             return o
         return ret(r, args[0] if args else None)
     f.__name__ = f.__qualname__ = public_name or name
@@ -320,4 +431,33 @@ def _warn(category, message):
     warnings.warn(str(message), _CATEGORIES.get(category, UserWarning), skip_file_prefixes=(_TORCH_DIR,))
 
 
-_gs.setWarnHandler(create_proxy(_warn))
+# ---- JS state -------------------------------------------------------------------------------------
+
+_js_setup = []
+from_snapshot = False                     # this session was restored from a memory snapshot
+
+
+def js_setup(fn):
+    """Run fn() now, and again in a session restored from a Pyodide memory snapshot taken after this
+    import (engine/runtime/worker.ts): the engine's JS state, such as the callbacks Python gave it, is
+    not part of the snapshot."""
+    _js_setup.append(fn)
+    fn()
+    return fn
+
+
+def restored():
+    """Called once by the worker after restoring a memory snapshot."""
+    global from_snapshot
+    import sys
+    from_snapshot = True
+    r = sys.modules.get('random')
+    if r is not None:
+        r.seed()                          # not the sequence every session restored from it would share
+    for fn in _js_setup:
+        fn()
+
+
+@js_setup
+def _install_warn_handler():
+    _gs.setWarnHandler(create_proxy(_warn))

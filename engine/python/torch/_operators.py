@@ -5,7 +5,7 @@ import _gradscope as _gs
 from pyodide.ffi import JsException, to_js
 
 from . import _bridge
-from ._bridge import _TT, _TensorBase, _new, arg, error, is_type_error, ret, wrap, wrap_number
+from ._bridge import _TT, _TensorBase, _handle, _new, arg, error, from_handle, is_type_error, ret, wrap, wrap_number
 
 _HAVE = {n for name, aliases, *_ in _bridge.OPS for n in (name, *aliases)}
 
@@ -14,32 +14,45 @@ def _binary(op, reflected=False):
     """self <op> other via Tensor method `op`; a TypeError from argument parsing means NotImplemented
     (PyTorch's TypeError_to_NotImplemented_)."""
     fn = _gs.opPos(op, True)
+    fh = _gs.opHandles(op, True)
     T = _bridge.Tensor                     # set by torch._tensor before install() runs
 
     def f(self, other):
         try:
-            r = fn(self._t, other._t if isinstance(other, _TensorBase) else arg(other))
+            if isinstance(other, _TensorBase):
+                r = fh(self._h or _handle(self), other._h or _handle(other))
+                if type(r) is int and r > 0:
+                    o = _new(T)
+                    o._h = r
+                    return o
+                return from_handle(r, self)
+            r = fn(self._t, arg(other))
         except JsException as e:
             if is_type_error(e):
                 return NotImplemented
             raise error(e) from None
         if type(r) is _TT:
             o = _new(T)
-            o._t = r
+            o._tp = r
+            o._h = 0
             return o
         return ret(r, self)
     return f
 
 
 def _unary(op):
-    fn = _gs.opPos(op, True)
+    fh = _gs.opHandles(op, True)
 
     def f(self):
         try:
-            r = fn(self._t)
+            r = fh(self._h or _handle(self))
+            if type(r) is int and r > 0:
+                o = _new(_bridge.Tensor)
+                o._h = r
+                return o
+            return from_handle(r, self)
         except JsException as e:
             raise error(e) from None
-        return wrap(r) if type(r) is _TT else ret(r, self)
     return f
 
 

@@ -9,11 +9,13 @@ from pyodide.ffi import create_proxy
 from . import _bridge
 from ._bridge import _TensorBase, call, wrap
 from ._types import CPU, DTYPES, LEGACY_NAMES, _size, strided
+from ._types import device as _device
 
 _dtype_name = _gs.dtypeName
 _shape = _gs.shape
 _item = _gs.item
 _repr = _gs.repr
+_device_name = _gs.deviceName
 _EMPTY_SIZE = _size(())
 
 
@@ -54,7 +56,8 @@ class Tensor(_TensorBase):
 
     @property
     def device(self):
-        return CPU
+        name = _device_name(self._t)
+        return CPU if name == 'cpu' else _device(name)
 
     @property
     def layout(self):
@@ -102,10 +105,11 @@ class Tensor(_TensorBase):
         return self.dtype.is_signed
 
     def get_device(self):
-        return -1
+        return -1 if _device_name(self._t) == 'cpu' else 0
 
-    is_cuda = property(lambda self: False)
-    is_cpu = property(lambda self: True)
+    # with the cuda alias setting, a webgpu tensor is what CUDA code expects a cuda tensor to be
+    is_cuda = property(lambda self: _gs.cudaAlias() and _device_name(self._t) != 'cpu')
+    is_cpu = property(lambda self: _device_name(self._t) == 'cpu')
     is_sparse = property(lambda self: False)
     is_quantized = property(lambda self: False)
     is_meta = property(lambda self: False)
@@ -121,10 +125,12 @@ class Tensor(_TensorBase):
         return self.to(_legacy.dtype_of(dtype))
 
     def cpu(self, memory_format=None):
-        return self
+        return self if _device_name(self._t) == 'cpu' else self.to('cpu')
 
-    def cuda(self, *args, **kwargs):
-        raise AssertionError('Torch not compiled with CUDA enabled')
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        if not _gs.cudaAlias():
+            raise AssertionError('Torch not compiled with CUDA enabled')
+        return self.to('webgpu')
 
     # ---- autograd --------------------------------------------------------------------------------
     @property
@@ -240,7 +246,7 @@ class Tensor(_TensorBase):
 
     def tolist(self):
         d = self.dtype
-        vals = _gs.flat(self._t).to_memoryview().tolist()
+        vals = call(_gs.flat, self._t).to_memoryview().tolist()
         if d.is_floating_point:
             pass
         elif d._name == 'bool':
@@ -286,7 +292,8 @@ class Tensor(_TensorBase):
         raise RuntimeError('Numpy is not available')
 
     def __repr__(self, *, tensor_contents=None):
-        return _repr(self._t)
+        # through call(): reading a webgpu tensor can fail (device lost) with an engine RuntimeError
+        return call(_repr, self._t)
 
     def __format__(self, spec):
         if self._t.ndim == 0 and type(self) is Tensor:

@@ -121,7 +121,7 @@ class device:
             raise TypeError(f"device() received an invalid combination of arguments - got ({_tname(type)}), but expected one of:\n"
                             ' * (torch.device device)\n * (str type, int index)\n')
         name, _, idx = type.partition(':')
-        if name not in _DEVICE_TYPES:
+        if name not in _DEVICE_TYPES and name != 'webgpu':
             raise RuntimeError('Expected one of ' + ', '.join(_DEVICE_TYPES) +
                                f' device type at start of device string: {type}')
         if idx:

@@ -7,17 +7,18 @@ import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inlineWat } from './inline.mjs';
 
 const require = createRequire(import.meta.url);
 export const wasmDir = path.dirname(fileURLToPath(import.meta.url));
 /** Features the kernels may use: SIMD and shared memory; relaxed SIMD only in *.relaxed.wat. */
 const FEATURES = { simd: true, threads: true, bulk_memory: true, relaxed_simd: false };
 
-/** Binary of one .wat file. */
+/** Binary of one .wat file (helpers named by a `;; inline:` line expanded first, see inline.mjs). */
 export async function compileWat(file) {
   const wabt = await require('wabt')();
   const features = { ...FEATURES, relaxed_simd: file.endsWith('.relaxed.wat') };
-  const mod = wabt.parseWat(path.basename(file), readFileSync(file, 'utf8'), features);
+  const mod = wabt.parseWat(path.basename(file), inlineWat(readFileSync(file, 'utf8')), features);
   try {
     mod.validate(features);
     return Buffer.from(mod.toBinary({ log: false, write_debug_names: true }).buffer);

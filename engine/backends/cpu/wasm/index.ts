@@ -23,7 +23,8 @@ export const MAX_PAGES = 32768;
 /** The first bytes of the memory: the thread control block and per-thread scratch tiles. */
 export const RESERVED_BYTES = 4096;
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+/** The bytes of a kernel binary embedded in a .gen.ts (base64). */
+export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
   if (B) return new Uint8Array(B.from(s, 'base64'));
   const bin = atob(s);

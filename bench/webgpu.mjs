@@ -1,0 +1,157 @@
+// WebGPU benchmarks (`node bench/run.mjs --only webgpu`, or `node bench/webgpu.mjs` directly): matmul
+// GFLOP/s on the webgpu device (512² … 4096²) and the PERF.md MLP train step there (steps/s), with the
+// adapter's name. GPU work is queued, so each figure times N operations followed by one read of a single
+// element (the queue runs in order: the read returns after all N have finished), never one op alone.
+// Runs in a child process of run.mjs: the Dawn host thread, and the storage arena turned off
+// (GRADSCOPE_ARENA_MB=0: host copies of webgpu storages must not live in shared memory, which Dawn's
+// writeBuffer refuses).
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { printTable } from './lib.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const require = createRequire(import.meta.url);
+const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
+
+export const WEBGPU_SIZES = [512, 1024, 2048, 4096];
+
+/** run.mjs's entry: the figures from a child process, printed as a table. */
+export function runWebgpuBench({ quick = false } = {}) {
+  const args = [path.join(here, 'webgpu.mjs'), '--json', ...(quick ? ['--quick'] : [])];
+  const r = spawnSync(process.execPath, ['--expose-gc', ...args], {
+    encoding: 'utf8', timeout: 1_800_000, env: { ...process.env, GRADSCOPE_ARENA_MB: '0' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = (r.stdout ?? '').trim().split('\n');
+  for (const l of lines.slice(0, -1)) console.log(l);
+  if (r.status !== 0) throw new Error(`bench/webgpu.mjs exited with ${r.status ?? r.signal}`);
+  const f = JSON.parse(lines[lines.length - 1]);
+  const rows = [];
+  for (const [n, v] of Object.entries(f.matmul)) rows.push({ workload: `webgpu matmul ${n}² A·B`, unit: 'GFLOP/s', better: 'higher', ours: v, peers: {} });
+  rows.push({ workload: 'webgpu MLP train step (TS)', unit: 'steps/s', better: 'higher', ours: f.mlp, peers: {} });
+  printTable(`WebGPU — ${f.adapter}${f.fallback ? ' (software / fallback adapter: figures say nothing about GPU speed)' : ''}`, rows, []);
+  return f;
+}
+
+/** The engine with the webgpu device's controls, bundled from the sources, and the Dawn host beside it. */
+async function loadWebgpuEngine() {
+  const esbuild = require('esbuild');
+  const dir = path.join(here, '.cache');
+  mkdirSync(dir, { recursive: true });
+  const outfile = path.join(dir, 'engine-webgpu.cjs');
+  await esbuild.build({
+    stdin: {
+      contents: `export * from './engine/index';
+export { setDefaultDevice, adapterInfo, webgpuAvailable, unavailableReason } from './engine/backends/webgpu/index';
+export { kernelStats, resetKernelStats } from './engine/backends/webgpu/kernels';`,
+      resolveDir: root, loader: 'ts', sourcefile: 'webgpu-bench-entry.ts',
+    },
+    bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error',
+  });
+  // nodeTransport looks for gpu-host.js beside the bundle
+  await esbuild.build({
+    entryPoints: [path.join(root, 'engine/backends/webgpu/dawnHost.ts')],
+    bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: path.join(dir, 'gpu-host.js'), external: ['webgpu'], logLevel: 'error',
+  });
+  return require(outfile);
+}
+
+/** Wait for everything queued before it: a read of one element of `t` (copied out on the device first). */
+function sync(torch, t) {
+  return torch.flatten(t).narrow(0, 0, 1).clone().item();
+}
+
+/** Let finalizers run (they free device buffers) between repetitions. */
+const settle = () => new Promise((r) => setImmediate(r)).then(() => { globalThis.gc?.(); return new Promise((r) => setImmediate(r)); });
+
+/** GFLOP/s of n×n fp32 A·B on the device: best of a few repetitions of N matmuls then one read. */
+async function matmulGflops(torch, n, budgetMs) {
+  const a = torch.rand(n, n), b = torch.rand(n, n);
+  const t0 = now();
+  sync(torch, torch.mm(a, b)); // warm-up (pipeline creation, uploads)
+  const first = now() - t0;
+  const count = Math.max(2, Math.min(20, Math.floor(budgetMs / 4 / Math.max(first, 1e-3))));
+  let best = Infinity;
+  for (let rep = 0; rep < 3; rep++) {
+    await settle();
+    const s = now();
+    let c = null;
+    for (let i = 0; i < count; i++) c = torch.mm(a, b);
+    sync(torch, c);
+    best = Math.min(best, (now() - s) / count);
+    if (best * count * (rep + 1) > budgetMs) break;
+  }
+  return { gflops: (2 * n ** 3) / (best * 1e6), msPerMatmul: best, first };
+}
+
+/** The PERF.md MLP (batch 64, 784→256→10, ReLU, cross-entropy, backward, SGD lr 0.01) on the device. */
+async function mlpStepsPerSec(engine, budgetMs) {
+  const { torch, dispatch } = engine;
+  const F = (name, ...args) => dispatch(name, args, null);
+  torch.manual_seed(0);
+  const w1 = torch.randn(256, 784).mul(0.05).requires_grad_(true);
+  const b1 = torch.zeros(256).requires_grad_(true);
+  const w2 = torch.randn(10, 256).mul(0.05).requires_grad_(true);
+  const b2 = torch.zeros(10).requires_grad_(true);
+  const params = [w1, b1, w2, b2];
+  const x = torch.randn(64, 784), y = torch.randint(0, 10, [64]);
+  const step = () => {
+    const h = F('linear', x, w1, b1).relu();
+    const loss = F('cross_entropy', F('linear', h, w2, b2), y);
+    loss.backward();
+    torch.no_grad(() => { for (const p of params) { p.sub_(p.grad.mul(0.01)); p.grad = null; } });
+    return loss;
+  };
+  let t0 = now();
+  step().item();
+  step().item();
+  const first = (now() - t0) / 2;
+  const count = Math.max(3, Math.min(200, Math.floor(budgetMs / 4 / Math.max(first, 1e-3))));
+  let best = Infinity;
+  for (let rep = 0; rep < 3; rep++) {
+    await settle();
+    t0 = now();
+    let loss = null;
+    for (let i = 0; i < count; i++) loss = step();
+    loss.item();
+    best = Math.min(best, (now() - t0) / count);
+  }
+  return 1000 / best;
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const budgetMs = quick ? 2000 : 8000;
+  const engine = await loadWebgpuEngine();
+  if (!engine.webgpuAvailable()) {
+    console.log(`no WebGPU adapter: ${engine.unavailableReason()}`);
+    if (argv.includes('--json')) console.log(JSON.stringify({ adapter: 'none', fallback: true, matmul: {}, mlp: null }));
+    return;
+  }
+  const info = engine.adapterInfo();
+  const adapter = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || '(unnamed adapter)';
+  console.log(`WebGPU adapter: ${adapter}${info.fallback ? ' — software/fallback adapter: correctness only, the figures say nothing about GPU speed' : ''}`);
+  engine.setDefaultDevice('webgpu');
+  const { torch } = engine;
+  const f = { adapter, fallback: info.fallback, matmul: {}, mlp: null };
+  // on a software adapter the big sizes take minutes: stop once one matmul takes longer than the budget
+  const sizes = quick ? [256, 512] : WEBGPU_SIZES;
+  for (const n of sizes) {
+    const r = await matmulGflops(torch, n, budgetMs);
+    f.matmul[n] = r.gflops;
+    console.log(`  matmul ${n}²: ${r.gflops.toFixed(1)} GFLOP/s (${r.msPerMatmul.toFixed(2)} ms each, first ${r.first.toFixed(0)} ms)`);
+    if (r.msPerMatmul * 8 > budgetMs * 4) { console.log(`  (larger sizes skipped: ${r.msPerMatmul.toFixed(0)} ms per matmul)`); break; }
+  }
+  engine.resetKernelStats();
+  f.mlp = await mlpStepsPerSec(engine, budgetMs);
+  console.log(`  MLP train step: ${f.mlp.toFixed(1)} steps/s; kernel launches: ${JSON.stringify(engine.kernelStats())}`);
+  if (argv.includes('--json')) console.log(JSON.stringify(f));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => { console.log(`webgpu benchmark error: ${e?.stack ?? e}`); process.exitCode = 1; });
+}

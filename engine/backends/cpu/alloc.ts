@@ -1,0 +1,279 @@
+// The storage arena: large float32 storages live inside one shared, growable WebAssembly memory, so
+// the SIMD kernels of wasm/elementwise.wat (add/sub/mul/div, cascade sum) work on them in place with
+// no copies, and memory freed by dead tensors is handed out again instead of fresh pages (which cost a
+// page fault each on first touch).
+//
+// - Only float32 arrays of at least ARENA_MIN_ELEMS elements come from here; smaller ones, other
+//   dtypes, runtimes without WebAssembly SIMD / shared memory / FinalizationRegistry, GRADSCOPE_WASM=0,
+//   and everything past the cap (GRADSCOPE_ARENA_MB, default 256) stay on plain typed arrays.
+// - Freeing: a FinalizationRegistry on the handed-out Float32Array. Its callbacks run between event-loop
+//   tasks, never inside a synchronous run, so memory is only reused after the job that dropped it ends
+//   (a synchronous training loop fills the arena up to the cap and then gets plain arrays). A block is
+//   never reused while its array is reachable; a view made with subarray() does not keep the block, so
+//   code must not hold a subarray of storage data past the life of the storage's own array.
+// - Blocks are 64-byte aligned; sizes round up to size classes (2^k · {4,5,6,7}/4, ≤ 25 % waste) with
+//   one free list per class. Views stay valid when the memory grows (shared memory never moves).
+import { decodeBase64 } from './wasm/index';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { wasmBase64 } from './wasm/elementwise.gen';
+
+export interface ArenaExports {
+  add(a: number, b: number, o: number, n: number): void;
+  sub(a: number, b: number, o: number, n: number): void;
+  mul(a: number, b: number, o: number, n: number): void;
+  div(a: number, b: number, o: number, n: number): void;
+  adds(a: number, s: number, o: number, n: number): void;
+  subs(a: number, s: number, o: number, n: number): void;
+  rsubs(a: number, s: number, o: number, n: number): void;
+  muls(a: number, s: number, o: number, n: number): void;
+  divs(a: number, s: number, o: number, n: number): void;
+  rdivs(a: number, s: number, o: number, n: number): void;
+  cascade32(src: number, i: number, size: number, lp: number, st: number): void;
+}
+
+export interface Arena {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  k: ArenaExports;
+}
+
+/** float32 storages from this many elements (64 KiB) on come from the arena. */
+export const ARENA_MIN_ELEMS = 1 << 14;
+const PAGE = 65536;
+/** The memory's ceiling in pages (as declared by elementwise.wat): 2 GiB. */
+const MAX_PAGES = 32768;
+/** Grow by at least this much at a time (pages are only committed when touched). */
+const GROW_MIN_BYTES = 16 << 20;
+/** Bytes at the start of the memory kept for kernel state (the cascade sum's partial sums, per thread). */
+export const ARENA_STATE_BYTES = 4096;
+/** Then a staging area that kernels stream plain (non-arena) operands through, outside the cap. */
+export const STAGING = ARENA_STATE_BYTES;
+export const STAGING_BYTES = 1 << 20;
+const ARENA_RESERVED = STAGING + STAGING_BYTES;
+
+const env = (): Record<string, string | undefined> | undefined =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+
+// ---- state -------------------------------------------------------------------------------------------
+
+let arena: Arena | null | undefined;
+let capBytes = 0;
+/** First byte never handed out. */
+let top = ARENA_RESERVED;
+/** class size → offsets of free blocks of that class */
+const free = new Map<number, number[]>();
+/** offset → class size, for every block handed out or free */
+const blockSize = new Map<number, number>();
+/** every ArrayBuffer object this memory has had (views made before a grow keep the old object) */
+let buffers = new WeakSet<ArrayBufferLike>();
+let registry: FinalizationRegistry<number> | null = null;
+const stats = { allocs: 0, reuses: 0, frees: 0, fallbacks: 0, grows: 0, coalesces: 0, collects: 0 };
+
+/** The arena and its kernels, or null where it cannot be used. */
+export function arenaKernels(): Arena | null {
+  if (arena !== undefined) return arena;
+  arena = null;
+  const e = env();
+  if (e?.GRADSCOPE_WASM === '0' || typeof FinalizationRegistry !== 'function') return arena;
+  const mb = Number(e?.GRADSCOPE_ARENA_MB);
+  capBytes = ARENA_RESERVED + Math.min(MAX_PAGES * PAGE - ARENA_RESERVED, (Number.isFinite(mb) && mb >= 0 ? mb : 256) * (1 << 20));
+  try {
+    const module = new WebAssembly.Module(decodeBase64(wasmBase64));
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(ARENA_RESERVED / PAGE), maximum: MAX_PAGES, shared: true });
+    const inst = new WebAssembly.Instance(module, { env: { memory } });
+    arena = { module, memory, k: inst.exports as unknown as ArenaExports };
+    buffers.add(memory.buffer);
+    registry = new FinalizationRegistry<number>((off) => { release(off); });
+  } catch {
+    arena = null;
+  }
+  return arena;
+}
+
+/** Size class of a request: the smallest 2^k · {4,5,6,7}/4 that holds it (a multiple of 64 bytes). */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(64, bytes);
+  let p = 2 ** Math.floor(Math.log2(b));
+  if (p > b) p /= 2;
+  for (const q of [1, 1.25, 1.5, 1.75, 2]) {
+    const c = Math.ceil((p * q) / 64) * 64;
+    if (c >= b) return c;
+  }
+  return Math.ceil((2 * p) / 64) * 64;
+}
+
+/** The largest size class that fits in `bytes` (a free block is listed under it). */
+function floorClass(bytes: number): number {
+  const p = 2 ** Math.floor(Math.log2(bytes));
+  for (const q of [1.75, 1.5, 1.25, 1]) {
+    const c = Math.ceil((p * q) / 64) * 64;
+    if (c <= bytes) return c;
+  }
+  return 64;
+}
+
+function pushFree(off: number): void {
+  const key = floorClass(blockSize.get(off)!);
+  let list = free.get(key);
+  if (!list) free.set(key, (list = []));
+  list.push(off);
+}
+
+function release(off: number): void {
+  if (!blockSize.has(off)) return;
+  pushFree(off);
+  stats.frees++;
+}
+
+let freesAtCoalesce = 0;
+/** Merge adjacent free blocks; a free run at the top goes back to the bump region. */
+function coalesce(): void {
+  const offs: number[] = [];
+  for (const l of free.values()) offs.push(...l);
+  free.clear();
+  offs.sort((a, b) => a - b);
+  for (let i = 0; i < offs.length;) {
+    const start = offs[i];
+    let end = start + blockSize.get(start)!;
+    let j = i + 1;
+    for (; j < offs.length && offs[j] === end; j++) { end += blockSize.get(offs[j])!; blockSize.delete(offs[j]); }
+    if (end === top) { top = start; blockSize.delete(start); } else { blockSize.set(start, end - start); pushFree(start); }
+    i = j;
+  }
+  stats.coalesces++;
+}
+
+/** The smallest listed free block of at least `cls` bytes, split when the rest is worth keeping; null when none. */
+function bestFit(cls: number): number | null {
+  let bestKey = -1;
+  for (const [key, l] of free) if (l.length && key >= cls && (bestKey < 0 || key < bestKey)) bestKey = key;
+  if (bestKey < 0) return null;
+  const off = free.get(bestKey)!.pop()!;
+  const size = blockSize.get(off)!;
+  if (size - cls >= 64 * 1024) {
+    blockSize.set(off, cls);
+    blockSize.set(off + cls, size - cls);
+    pushFree(off + cls);
+  }
+  return off;
+}
+
+/**
+ * A block of `bytes` (rounded to its class): a free one of that class, else fresh memory under the cap,
+ * else (at the cap) a larger free block, after merging free neighbours if need be; null when none.
+ */
+function take(bytes: number): { off: number; reused: boolean } | null {
+  const A = arena!;
+  const cls = sizeClass(bytes);
+  const list = free.get(cls);
+  if (list && list.length) return { off: list.pop()!, reused: true };
+  if (top + cls > capBytes) {
+    let off = bestFit(cls);
+    if (off === null && stats.frees === freesAtCoalesce) collectNow();
+    if (off === null && stats.frees !== freesAtCoalesce) { freesAtCoalesce = stats.frees; coalesce(); off = bestFit(cls); }
+    if (off !== null) return { off, reused: true };
+    if (top + cls > capBytes) return null;
+  }
+  const have = A.memory.buffer.byteLength;
+  if (top + cls > have) {
+    const need = Math.max(top + cls - have, GROW_MIN_BYTES);
+    const pages = Math.min(Math.ceil(need / PAGE), MAX_PAGES - have / PAGE);
+    if (have + pages * PAGE < top + cls) return null;
+    try { A.memory.grow(pages); } catch { return null; }
+    buffers.add(A.memory.buffer);
+    stats.grows++;
+  }
+  const off = top;
+  top += cls;
+  blockSize.set(off, cls);
+  return { off, reused: false };
+}
+
+/**
+ * V8 does not see the arena's memory, so allocating from it never prompts the major GC that finds dead
+ * arrays (and so frees their blocks). Every PRESSURE_BYTES of arena arrays, an ArrayBuffer of that size
+ * is made and dropped: V8 counts it as external memory, which schedules that GC as plain typed arrays
+ * would; it is never written, so it costs an mmap and no page faults.
+ */
+const PRESSURE_BYTES = 64 << 20;
+let pending = 0;
+function pressure(bytes: number): void {
+  pending += bytes;
+  if (pending < PRESSURE_BYTES) return;
+  pending = 0;
+  void new ArrayBuffer(PRESSURE_BYTES);
+}
+
+/**
+ * Inside one synchronous run (a Python program, a training loop) registry callbacks never run. Where the
+ * runtime enables FinalizationRegistry.cleanupSome (engine/runtime/session.ts sets
+ * --harmony-weak-refs-with-cleanup-some for its workers, as the webgpu device's buffers need too), a full
+ * GC and cleanupSome at the cap free the dead blocks right away. At most once per quarter of the cap
+ * allocated since the last time, so live data filling the arena does not make every allocation a GC.
+ */
+let allocatedSinceCollect = 0;
+let gcFn: (() => void) | null | undefined;
+function collectNow(): void {
+  const reg = registry as FinalizationRegistry<number> & { cleanupSome?: (cb: (off: number) => void) => void };
+  if (!reg.cleanupSome || allocatedSinceCollect < (capBytes - ARENA_RESERVED) / 4) return;
+  if (gcFn === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gcFn = runInNewContext('gc') as () => void;
+    } catch { gcFn = null; }
+  }
+  if (!gcFn) return;
+  allocatedSinceCollect = 0;
+  gcFn();
+  reg.cleanupSome((off) => { release(off); });
+  stats.collects++;
+}
+
+// ---- API ---------------------------------------------------------------------------------------------
+
+/**
+ * A float32 array of n elements: from the arena when n >= ARENA_MIN_ELEMS and there is room, else a
+ * plain Float32Array. Zero-filled unless `zero` is false (for kernels that write every element).
+ */
+export function allocF32(n: number, zero = true): Float32Array {
+  if (n < ARENA_MIN_ELEMS || !arenaKernels()) return new Float32Array(n);
+  allocatedSinceCollect += 4 * n;
+  const b = take(4 * n);
+  if (!b) { stats.fallbacks++; return new Float32Array(n); }
+  pressure(4 * n);
+  const a = new Float32Array(arena!.memory.buffer, b.off, n);
+  if (b.reused) { stats.reuses++; if (zero) a.fill(0); }
+  stats.allocs++;
+  registry!.register(a, b.off);
+  return a;
+}
+
+/** Byte offset of `a`'s first element in the arena memory, or -1 when `a` is not an arena view. */
+export function arenaOffset(a: ArrayLike<number>): number {
+  if (!arena || !(a instanceof Float32Array) || !buffers.has(a.buffer)) return -1;
+  return a.byteOffset;
+}
+
+/** Scratch memory for a kernel's own use: a block never handed to a tensor, given back with freeScratch. */
+export function scratch(bytes: number): number {
+  if (!arenaKernels()) return -1;
+  const b = take(bytes);
+  return b ? b.off : -1;
+}
+export function freeScratch(off: number): void { if (off >= 0) release(off); }
+
+let heap: Float32Array | null = null;
+/** A Float32Array over the whole memory as it is now. */
+export function heapF32(): Float32Array {
+  const buf = arena!.memory.buffer;
+  if (!heap || heap.buffer !== buf) heap = new Float32Array(buf);
+  return heap;
+}
+
+/** Counters and sizes, for tests and benchmarks. */
+export function arenaStats(): { enabled: boolean; top: number; cap: number; freeBytes: number } & typeof stats {
+  let freeBytes = 0;
+  for (const l of free.values()) for (const off of l) freeBytes += blockSize.get(off)!;
+  return { enabled: !!arenaKernels(), top, cap: capBytes, freeBytes, ...stats };
+}

@@ -1,0 +1,91 @@
+// Drivers of the arena's SIMD kernels (wasm/elementwise.wat) for the JavaScript loops of elementwise.ts
+// and reduce.ts. Each returns false / null when it cannot run (no arena, output not in the arena, an
+// operand of another kind), and the caller keeps its loop; when it runs, the results are bit for bit the
+// loop's (see elementwise.wat).
+import { ARENA_STATE_BYTES, STAGING, STAGING_BYTES, arenaKernels, arenaOffset, freeScratch, heapF32, scratch } from './alloc';
+
+/** Rows shorter than this stay in JavaScript (the call and checks cost more than the loop). */
+export const SIMD_MIN_LEN = 256;
+/** Operand kinds: 0 add, 1 sub, 2 mul, 3 div. */
+export type ArithOp = 0 | 1 | 2 | 3;
+
+const fr = Math.fround;
+
+/** The arena byte offset of d[i..i+len) (copied into scratch when d is a plain Float32Array), or -1. */
+function operand(d: ArrayLike<number>, i: number, len: number, tmp: number[]): number {
+  const at = arenaOffset(d);
+  if (at >= 0) return at + 4 * i;
+  if (!(d instanceof Float32Array)) return -1;
+  const s = scratch(4 * len);
+  if (s < 0) return -1;
+  tmp.push(s);
+  heapF32().set(d.subarray(i, i + len), s >> 2);
+  return s;
+}
+
+/**
+ * od[o + j] = ad[ia + j*sa] ∘ bd[ib + j*sb] for j < len, float32, with sa, sb ∈ {0, 1} (0: a single
+ * value) and od a float32 array in the arena. Returns false (nothing written) when the kernels cannot run.
+ */
+export function arithF32(op: ArithOp, od: ArrayLike<number>, o: number, ad: ArrayLike<number>, ia: number, sa: number,
+  bd: ArrayLike<number>, ib: number, sb: number, len: number): boolean {
+  if (len < SIMD_MIN_LEN || (sa | sb) > 1 || (sa === 0 && sb === 0)) return false;
+  const oo = arenaOffset(od);
+  if (oo < 0) return false;
+  const K = arenaKernels()!.k;
+  const out = oo + 4 * o;
+  const tmp: number[] = [];
+  try {
+    if (sa === 1 && sb === 1) {
+      const pa = operand(ad, ia, len, tmp), pb = operand(bd, ib, len, tmp);
+      if (pa < 0 || pb < 0) return false;
+      (op === 0 ? K.add : op === 1 ? K.sub : op === 2 ? K.mul : K.div)(pa, pb, out, len);
+      return true;
+    }
+    // one single value: it must be a float32 already (the JavaScript loop would not round it first)
+    const s = sa === 0 ? ad[ia] : bd[ib];
+    if (fr(s) !== s && s === s) return false;
+    const pv = sa === 0 ? operand(bd, ib, len, tmp) : operand(ad, ia, len, tmp);
+    if (pv < 0) return false;
+    if (sb === 0) (op === 0 ? K.adds : op === 1 ? K.subs : op === 2 ? K.muls : K.divs)(pv, s, out, len);
+    else (op === 0 ? K.adds : op === 1 ? K.rsubs : op === 2 ? K.muls : K.rdivs)(pv, s, out, len);
+    return true;
+  } finally {
+    for (const s of tmp) freeScratch(s);
+  }
+}
+
+/** Rows from which the cascade sum runs in WebAssembly. */
+export const SIMD_MIN_ROWS = 64;
+/** The state block of the calling thread (4 levels × 32 columns of float32). */
+const STATE = 0;
+const STATE_BYTES = 512;
+export const STATE_SLOTS = ARENA_STATE_BYTES / STATE_BYTES;
+
+/**
+ * reduce.ts cascadeColumns(d, start, 32, rows, f32 = true) in WebAssembly: the 32 column sums, or null
+ * when it cannot run here (d not a Float32Array, too few rows, no arena).
+ */
+export function cascadeColumns32(d: ArrayLike<number>, start: number, rows: number, lp: number): Float64Array | null {
+  if (rows < SIMD_MIN_ROWS || !(d instanceof Float32Array)) return null;
+  const A = arenaKernels();
+  if (!A) return null;
+  const heap = heapF32();
+  heap.fill(0, STATE >> 2, (STATE + STATE_BYTES) >> 2);
+  const at = arenaOffset(d);
+  if (at >= 0) A.k.cascade32(at + 4 * start, 0, rows, lp, STATE);
+  else {
+    // a plain array: stream it through the staging area, resuming the cascade at each chunk's first row
+    // (the kernel addresses row i at src + 128*i, so src is shifted back by the chunk's first row; i32 wraps)
+    const chunk = STAGING_BYTES / 128;
+    for (let i0 = 0; i0 < rows; i0 += chunk) {
+      const i1 = Math.min(rows, i0 + chunk);
+      heap.set(d.subarray(start + 32 * i0, start + 32 * i1), STAGING >> 2);
+      A.k.cascade32((STAGING - 128 * i0) | 0, i0, i1, lp, STATE);
+    }
+  }
+  const out = new Float64Array(32);
+  const s = STATE >> 2;
+  for (let c = 0; c < 32; c++) out[c] = fr(fr(fr(heap[s + c] + heap[s + 32 + c]) + heap[s + 64 + c]) + heap[s + 96 + c]);
+  return out;
+}

@@ -1,0 +1,298 @@
+// WGSL kernels of the webgpu device and the functions that launch them. The op table's entries call
+// these from their forward (e.g. `gpuMap(...) ?? cpuPath()`): each returns null when it does not
+// apply (an operand not on the GPU, a dtype WGSL lacks, too many dims), and the op then runs on the
+// CPU over the storages' host copies. Pipelines are cached by kernel key (here: sent once; the GPU side
+// keeps them). Results are float32 like the CPU's, not bit for bit (the GPU's exp, sum order, ...).
+import { DType, dtypes } from '../../dtype';
+import { contiguousStrides, numel } from '../../shape';
+import { Tensor } from '../../tensor';
+import { client, gpuStorage, stateOf } from './storage';
+
+export const MAX_DIMS = 8;
+export const WG = 256;
+
+/**
+ * Kernel launches by kernel family since the last reset (what ran on the GPU; exposed as
+ * torch.webgpu.kernel_stats()). Host round trips are what the storages' reads count.
+ */
+const launches = new Map<string, number>();
+export const kernelStats = (): Record<string, number> => Object.fromEntries([...launches].sort());
+export const resetKernelStats = (): void => { launches.clear(); };
+
+/** Run a kernel (counted under the part of its key before the first ':' and the next field). */
+export function launch(key: string, code: () => string, buffers: number[], params: ArrayBuffer, groups: [number, number, number]): void {
+  countLaunch(key.split(':', 2).join(':'));
+  client().run(key, code, buffers, params, groups);
+}
+export function countLaunch(family: string): void { launches.set(family, (launches.get(family) ?? 0) + 1); }
+
+/** Is `t` a float32/int32 tensor whose storage lives on the GPU? */
+export function onGpu(t: unknown): t is Tensor {
+  return t instanceof Tensor && t.storage.device.type === 'webgpu' && stateOf(t.storage).resident;
+}
+
+export const wgslType = (d: DType): 'f32' | 'i32' | null => (d === dtypes.float32 ? 'f32' : d === dtypes.int32 ? 'i32' : null);
+
+export function groupsFor(n: number): [number, number, number] {
+  const g = Math.max(1, Math.ceil(n / WG));
+  if (g <= 65535) return [g, 1, 1];
+  const gx = 65535;
+  return [gx, Math.ceil(g / gx), 1];
+}
+
+/** Merge dims that every operand walks contiguously (size-1 dims vanish). */
+export function coalesce(shape: readonly number[], strides: number[][]): { shape: number[]; strides: number[][] } {
+  const sh: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = sh.length - 1;
+    if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
+      sh[last] *= shape[d];
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
+    } else {
+      sh.push(shape[d]);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
+    }
+  }
+  return { shape: sh, strides: st };
+}
+
+export function broadcastStridesOf(t: Tensor, shape: readonly number[]): number[] {
+  const lead = shape.length - t.ndim;
+  return shape.map((s, d) => (d < lead || t.shape[d - lead] === 1 ? 0 : t.strides[d - lead]));
+}
+
+/** An elementwise operand: a tensor on the GPU, or a value the kernel gets as a uniform. */
+export type MapOperand = Tensor | number;
+
+/**
+ * out = expr over broadcast operands, in `outDtype` (f32 or i32). In `expr` the operands are named
+ * a, b, c, d, read as the WGSL type of `compute` (f32 or i32): at most 3 tensors, 4 operands in all.
+ * null when it does not apply.
+ */
+export function gpuMap(ops: MapOperand[], shape: readonly number[], compute: DType, outDtype: DType, expr: string): Tensor | null {
+  const ct = wgslType(compute), ot = wgslType(outDtype);
+  if (!ct || !ot || ops.length > 4) return null;
+  let anyGpu = false;
+  for (const o of ops) {
+    if (typeof o === 'number') continue;
+    if (!onGpu(o) || o.dtype !== compute) return null;
+    anyGpu = true;
+  }
+  if (!anyGpu) return null;
+  const n = numel(shape);
+  const tensors = ops.filter((o): o is Tensor => typeof o !== 'number');
+  if (tensors.length > 3) return null;
+  const flat = tensors.every((t) => t.isContiguous && numel(t.shape) === n);
+  const co = coalesce(shape, tensors.map((t) => broadcastStridesOf(t, shape)));
+  if (!flat && co.shape.length > MAX_DIMS) return null;
+  const out = gpuStorage(n, outDtype === dtypes.float32 ? Float32Array : Int32Array);
+  const res = new Tensor(out, shape.slice(), contiguousStrides(shape), 0, outDtype);
+  if (n === 0) return res;
+  const names = ['a', 'b', 'c', 'd'];
+  const key = `map:${ct}:${ot}:${flat ? 'flat' : 'nd'}:${ops.map((o) => (typeof o === 'number' ? 's' : 't')).join('')}:${expr}`;
+  const code = () => {
+    const decl: string[] = [];
+    const load: string[] = [];
+    let ti = 0;
+    ops.forEach((o, k) => {
+      if (typeof o === 'number') { load.push(`let ${names[k]} = ${ct}(p.sc[${k}]);`); return; }
+      decl.push(`@group(0) @binding(${ti}) var<storage, read> x${ti}: array<${ct}>;`);
+      load.push(flat ? `let ${names[k]} = x${ti}[p.off[${ti}] + i];` : `let ${names[k]} = x${ti}[o${ti}];`);
+      ti++;
+    });
+    const walk = flat ? '' : `
+  var rem = i;
+  ${tensors.map((_, k) => `var o${k} = p.off[${k}];`).join(' ')}
+  for (var d = i32(p.nd) - 1; d >= 0; d--) {
+    let s = p.shape[d / 4][d % 4];
+    let q = rem % s;
+    rem = rem / s;
+    ${tensors.map((_, k) => `o${k} += q * p.st${k}[d / 4][d % 4];`).join(' ')}
+  }`;
+    return `${decl.join('\n')}
+@group(0) @binding(${ti}) var<storage, read_write> y: array<${ot}>;
+struct P { n: u32, nd: u32, w: u32, pad: u32, off: vec4<u32>, sc: vec4<f32>, shape: array<vec4<u32>, 2>, st0: array<vec4<u32>, 2>, st1: array<vec4<u32>, 2>, st2: array<vec4<u32>, 2> }
+@group(0) @binding(${ti + 1}) var<uniform> p: P;
+@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let i = g.x + g.y * p.w;
+  if (i >= p.n) { return; }${walk}
+  ${load.join('\n  ')}
+  y[i] = ${ot}(${expr});
+}`;
+  };
+  // uniform block: 4 u32, off vec4, sc vec4 (f32), shape 8, st0..st2 8 each = 16 + 16 + 16 + 32 + 96 bytes
+  const params = new ArrayBuffer(176);
+  const u = new Uint32Array(params), f = new Float32Array(params);
+  const groups = groupsFor(n);
+  u[0] = n; u[1] = co.shape.length; u[2] = groups[0] * WG;
+  tensors.forEach((t, k) => { u[4 + k] = t.offset; });
+  ops.forEach((o, k) => { if (typeof o === 'number') f[8 + k] = o; });
+  co.shape.forEach((s, d) => { u[12 + d] = s; });
+  co.strides.forEach((st, k) => st.forEach((s, d) => { u[20 + 8 * k + d] = s; }));
+  const bufs = tensors.map((t) => stateOf(t.storage).deviceBuffer(t.storage));
+  launch(key, code, [...bufs, stateOf(out).buffer], params, groups);
+  stateOf(out).written();
+  return res;
+}
+
+/**
+ * C[b] = alpha * A[b] @ B[b] (+ beta * bias broadcast to [batch, m, n]) for float32 operands on the GPU,
+ * A and B read through their strides (transposed views need no copy). null when it does not apply.
+ */
+export function gpuMatmul(a: Tensor, b: Tensor, bias: Tensor | null, beta: number, alpha: number): Tensor | null {
+  if (!onGpu(a) || !onGpu(b) || a.dtype !== dtypes.float32 || b.dtype !== dtypes.float32) return null;
+  if (bias && beta !== 0 && (!onGpu(bias) || bias.dtype !== dtypes.float32)) return null;
+  const batched = a.ndim === 3;
+  const [bs, m, k] = batched ? a.shape : [1, a.shape[0], a.shape[1]];
+  const nn = b.shape[batched ? 2 : 1];
+  const outShape = batched ? [bs, m, nn] : [m, nn];
+  const out = gpuStorage(bs * m * nn, Float32Array);
+  const res = new Tensor(out, outShape, contiguousStrides(outShape), 0, dtypes.float32);
+  if (bs * m * nn === 0) return res;
+  const sa = batched ? a.strides : [0, a.strides[0], a.strides[1]];
+  const sb = batched ? b.strides : [0, b.strides[0], b.strides[1]];
+  const useBias = bias !== null && beta !== 0;
+  const sc = useBias ? broadcastStridesOf(bias!, [bs, m, nn].slice(batched ? 0 : 1)) : [];
+  const sbias = useBias ? (batched ? sc : [0, ...sc]) : [0, 0, 0];
+  const params = new ArrayBuffer(80);
+  const u = new Uint32Array(params), f = new Float32Array(params);
+  u.set([m, nn, k, bs, a.offset, sa[0], sa[1], sa[2], b.offset, sb[0], sb[1], sb[2], useBias ? bias!.offset : 0, sbias[0], sbias[1], sbias[2]]);
+  f[16] = alpha; f[17] = beta;
+  const key = `matmul:${useBias ? 'bias' : 'nobias'}`;
+  const bufs = [stateOf(a.storage).deviceBuffer(a.storage), stateOf(b.storage).deviceBuffer(b.storage)];
+  if (useBias) bufs.push(stateOf(bias!.storage).deviceBuffer(bias!.storage));
+  const zs = Math.ceil(bs / 65535) > 1 ? null : bs;
+  if (zs === null) return null;
+  launch(key, () => matmulCode(useBias), [...bufs, stateOf(out).buffer], params, [Math.ceil(nn / 64), Math.ceil(m / 64), bs]);
+  stateOf(out).written();
+  return res;
+}
+
+/** 64×64 output tiles per workgroup of 16×16 threads, 4×4 outputs per thread, k in steps of 16. */
+function matmulCode(bias: boolean): string {
+  return `@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+${bias ? '@group(0) @binding(2) var<storage, read> C: array<f32>;\n' : ''}@group(0) @binding(${bias ? 3 : 2}) var<storage, read_write> Y: array<f32>;
+struct P { m: u32, n: u32, k: u32, bs: u32, ao: u32, sab: u32, sam: u32, sak: u32, bo: u32, bsb: u32, bsk: u32, bsn: u32,
+  co: u32, csb: u32, csm: u32, csn: u32, alpha: f32, beta: f32 }
+@group(0) @binding(${bias ? 4 : 3}) var<uniform> p: P;
+var<workgroup> As: array<f32, 1024>;
+var<workgroup> Bs: array<f32, 1024>;
+@compute @workgroup_size(16, 16) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+  let z = wg.z;
+  let m0 = wg.y * 64u;
+  let n0 = wg.x * 64u;
+  let tid = l.y * 16u + l.x;
+  var acc: array<f32, 16>;
+  for (var k0 = 0u; k0 < p.k; k0 += 16u) {
+    for (var r = 0u; r < 4u; r++) {
+      let e = tid + r * 256u;
+      let kk = e / 64u;
+      let mm = e % 64u;
+      var va = 0.0;
+      if (m0 + mm < p.m && k0 + kk < p.k) { va = A[p.ao + z * p.sab + (m0 + mm) * p.sam + (k0 + kk) * p.sak]; }
+      As[e] = va;
+      var vb = 0.0;
+      if (n0 + mm < p.n && k0 + kk < p.k) { vb = B[p.bo + z * p.bsb + (k0 + kk) * p.bsk + (n0 + mm) * p.bsn]; }
+      Bs[e] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk++) {
+      var av: array<f32, 4>;
+      var bv: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) { av[i] = As[kk * 64u + l.y * 4u + i]; bv[i] = Bs[kk * 64u + l.x * 4u + i]; }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = acc[i * 4u + j] + av[i] * bv[j]; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = m0 + l.y * 4u + i;
+    if (row >= p.m) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let col = n0 + l.x * 4u + j;
+      if (col >= p.n) { continue; }
+      var v = p.alpha * acc[i * 4u + j];
+      ${bias ? 'v = v + p.beta * C[p.co + z * p.csb + row * p.csm + col * p.csn];' : ''}
+      Y[(z * p.m + row) * p.n + col] = v;
+    }
+  }
+}`;
+}
+
+/**
+ * Sum (or mean) of float32 `x` over the dims flagged in `reduced`, the result shaped like x with those
+ * dims removed (or kept as 1). One workgroup per output element: threads stride over the reduced
+ * elements, then a tree reduction in workgroup memory. null when it does not apply.
+ */
+export function gpuReduce(x: Tensor, reduced: readonly boolean[], keepdim: boolean, kind: 'sum' | 'mean'): Tensor | null {
+  if (!onGpu(x) || x.dtype !== dtypes.float32) return null;
+  const keptShape: number[] = [], keptStrides: number[] = [], redShape: number[] = [], redStrides: number[] = [];
+  x.shape.forEach((s, d) => {
+    if (reduced[d]) { redShape.push(s); redStrides.push(x.strides[d]); } else { keptShape.push(s); keptStrides.push(x.strides[d]); }
+  });
+  const ko = coalesce(keptShape, [keptStrides]), ro = coalesce(redShape, [redStrides]);
+  if (ko.shape.length > MAX_DIMS || ro.shape.length > MAX_DIMS) return null;
+  const outShape = keepdim ? x.shape.map((s, d) => (reduced[d] ? 1 : s)) : keptShape;
+  const nOut = numel(keptShape), nRed = numel(redShape);
+  if (nOut > 65535 * 65535) return null;
+  const out = gpuStorage(nOut, Float32Array);
+  const res = new Tensor(out, outShape, contiguousStrides(outShape), 0, dtypes.float32);
+  if (nOut === 0) return res;
+  const params = new ArrayBuffer(160);
+  const u = new Uint32Array(params), f = new Float32Array(params);
+  const gx = Math.min(nOut, 65535);
+  u[0] = nOut; u[1] = nRed; u[2] = ko.shape.length; u[3] = ro.shape.length; u[4] = x.offset; u[5] = gx;
+  f[6] = kind === 'mean' ? nRed : 1;
+  ko.shape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = ko.strides[0][d]; });
+  ro.shape.forEach((s, d) => { u[24 + d] = s; u[32 + d] = ro.strides[0][d]; });
+  launch(`reduce:sum`, reduceCode, [stateOf(x.storage).deviceBuffer(x.storage), stateOf(out).buffer], params, [gx, Math.ceil(nOut / gx), 1]);
+  stateOf(out).written();
+  return res;
+}
+
+function reduceCode(): string {
+  return `@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+struct P { nout: u32, nred: u32, kd: u32, rd: u32, off: u32, gx: u32, scale: f32, pad: u32,
+  ks: array<vec4<u32>, 2>, kst: array<vec4<u32>, 2>, rs: array<vec4<u32>, 2>, rst: array<vec4<u32>, 2> }
+@group(0) @binding(2) var<uniform> p: P;
+var<workgroup> part: array<f32, ${WG}>;
+@compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+  let o = wg.x + wg.y * p.gx;
+  if (o >= p.nout) { return; }
+  var rem = o;
+  var base = p.off;
+  for (var d = i32(p.kd) - 1; d >= 0; d--) {
+    let s = p.ks[d / 4][d % 4];
+    base += (rem % s) * p.kst[d / 4][d % 4];
+    rem = rem / s;
+  }
+  var acc = 0.0;
+  for (var r = l.x; r < p.nred; r += ${WG}u) {
+    var q = r;
+    var off = base;
+    for (var d = i32(p.rd) - 1; d >= 0; d--) {
+      let s = p.rs[d / 4][d % 4];
+      off += (q % s) * p.rst[d / 4][d % 4];
+      q = q / s;
+    }
+    acc += X[off];
+  }
+  part[l.x] = acc;
+  workgroupBarrier();
+  for (var w = ${WG / 2}u; w > 0u; w = w / 2u) {
+    if (l.x < w) { part[l.x] += part[l.x + w]; }
+    workgroupBarrier();
+  }
+  if (l.x == 0u) { Y[o] = part[0] / p.scale; }
+}`;
+}
+
+/** A GPU copy of `t` in its logical order (contiguous), or null. */
+export function gpuContiguous(t: Tensor): Tensor | null {
+  return gpuMap([t], t.shape, t.dtype, t.dtype, 'a');
+}
