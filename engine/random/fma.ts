@@ -67,3 +67,22 @@ export function fma32(a: number, b: number, c: number): number {
   if (e !== 0 && s !== 0 && Number.isFinite(s)) s = toOdd(s, e);
   return Math.fround(s);
 }
+
+const MIN_NORMAL32 = 1.1754943508222875e-38;
+
+/**
+ * out[oo + i] = fma32(al, y[yo + i], x[xo + i]) for i < n, fast: the sum is formed once in double and
+ * rounded to float32, which is the single rounding fma32 gives unless the double landed exactly on a
+ * float32 midpoint (low 29 significand bits 1000…0) or below float32's normal range; only those
+ * elements take the exact path. (A double nearer the true value than a midpoint cannot have a float32
+ * midpoint between itself and that value, so no other case rounds differently.)
+ */
+export function axpy32(n: number, al: number, y: ArrayLike<number>, yo: number, x: ArrayLike<number>, xo: number, out: { [i: number]: number }, oo: number): void {
+  for (let i = 0; i < n; i++) {
+    const yi = y[yo + i], xi = x[xo + i];
+    const s = al * yi + xi;
+    F64[0] = s;
+    if ((U32[0] & 0x1fffffff) !== 0x10000000 && (s >= MIN_NORMAL32 || s <= -MIN_NORMAL32 || s === 0)) out[oo + i] = Math.fround(s);
+    else out[oo + i] = fma32(al, yi, xi);
+  }
+}

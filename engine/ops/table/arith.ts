@@ -1,17 +1,17 @@
 // Arithmetic binary ops: + - * / with broadcasting, type promotion and their gradients
 // (formulas as in PyTorch's tools/autograd/derivatives.yaml so float results round the same way).
-import { dtypes, getDefaultDType } from '../../dtype';
+import { DType, dtypes, getDefaultDType } from '../../dtype';
 import { runtimeError } from '../../errors';
 import { record } from '../../autograd';
 import { Scalar, scalarKind, scalarValue } from '../../scalar';
 import { broadcastShapes } from '../../shape';
 import { Tensor } from '../../tensor';
-import { fma32, fma64 } from '../../random/fma';
+import { axpy32, fma32, fma64 } from '../../random/fma';
 import { defineOps, OpDef } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, callKw, resultTypeOf, sumToShape, toTensor, wrapScalar } from '../util';
 import { checkSupport, gpuElementwise, mapBinary, recordNotImplemented, stepRound } from './elementwiseUtil';
-import { ADD, DIV, MUL, SUB } from '../../backends/cpu/elementwise';
+import { ADD, DIV, MUL, SUB, newTensor } from '../../backends/cpu/elementwise';
 
 /** Elementwise binary kernel with promotion: compute in the common dtype. */
 export function binary(a: Tensor, b: Tensor, f: (x: number, y: number) => number, outDtype?: import('../../dtype').DType): Tensor {
@@ -31,12 +31,23 @@ function add(self: Tensor, other: Tensor, alpha: Scalar, name: string, sign: 1 |
   const al = common.category === 'float' ? stepRound(common)(scalarValue(alpha) * sign) : scalarValue(alpha) * sign;
   const fma = common === dtypes.float64 ? fma64 : fma32;
   const out = gpuElementwise([self, other], common, common, al === 1 ? 'a + b' : al === -1 ? 'a - b' : 'fma(c, b, a)', al === 1 || al === -1 ? [] : [al])
+    ?? axpyFast(self, other, common, al)
     ?? mapBinary(self, other, common, common, al === 1 ? ADD : al === -1 ? SUB
       : common.category === 'float' ? (x, y) => fma(al, y, x) : (x, y) => x + al * y);
   record(name, [self, other], out, ([g]) => [
     sumToShape(g!, self.shape),
     sumToShape(sign < 0 ? call('neg', scaled(g!, alpha)) : scaled(g!, alpha), other.shape),
   ]);
+  return out;
+}
+
+/** self + al * other for same-shape contiguous float32 operands on the CPU (the optimizers' update): axpy32. */
+function axpyFast(self: Tensor, other: Tensor, common: DType, al: number): Tensor | null {
+  if (common !== dtypes.float32 || al === 1 || al === -1 || self.dtype !== common || other.dtype !== common) return null;
+  if (!self.isContiguous || !other.isContiguous || self.device.type !== 'cpu' || other.device.type !== 'cpu') return null;
+  if (self.ndim !== other.ndim || !self.shape.every((s, i) => s === other.shape[i])) return null;
+  const out = newTensor(self.shape, common);
+  axpy32(self.numel(), al, other.storage.data, other.offset, self.storage.data, self.offset, out.storage.data, 0);
   return out;
 }
 
