@@ -18,6 +18,9 @@ const MAP_MODE_READ = 0x0001;
 /** Receives a read's answer: status REPLY_OK with the bytes, or REPLY_ERROR with UTF-8 text. */
 export type ReplySink = (seq: number, status: number, bytes: Uint8Array) => void;
 
+/** Device memory kept in freed buffers for reuse. */
+const POOL_BYTES = 256 << 20;
+
 export class GpuServer {
   private buffers = new Map<BufferId, GPUBuffer>();
   private pipelines = new Map<string, GPUComputePipeline>();
@@ -29,6 +32,9 @@ export class GpuServer {
   /** the first error since the last read (reported there) */
   private pendingError: string | null = null;
   private lost: string | null = null;
+  /** freed buffers by size, for reuse (at most POOL_BYTES in all) */
+  private pool = new Map<number, GPUBuffer[]>();
+  private pooledBytes = 0;
   /** uniform blocks of encoded dispatches, destroyed once their work is submitted */
   private trash: GPUBuffer[] = [];
 
@@ -71,8 +77,14 @@ export class GpuServer {
     const d = this.device;
     switch (c.op) {
       case 'create': {
-        const b = d.createBuffer({ size: Math.max(4, Math.ceil(c.size / 4) * 4), usage: STORAGE | COPY_SRC | COPY_DST });
-        this.buffers.set(c.id, b);
+        const size = Math.max(4, Math.ceil(c.size / 4) * 4);
+        const list = this.pool.get(size);
+        const reused = list?.pop();
+        if (reused) {
+          this.pooledBytes -= size;
+          if (list!.length === 0) this.pool.delete(size);
+        }
+        this.buffers.set(c.id, reused ?? d.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST }));
         return;
       }
       case 'write':
@@ -82,9 +94,19 @@ export class GpuServer {
       case 'free': {
         const b = this.buffers.get(c.id);
         this.buffers.delete(c.id);
+        if (!b) return;
+        // kept for a later buffer of the same size (a training loop makes the same sizes every step);
+        // commands already encoded that use it run before any later use, in queue order
+        if (this.pooledBytes + b.size <= POOL_BYTES) {
+          const list = this.pool.get(b.size) ?? [];
+          list.push(b);
+          this.pool.set(b.size, list);
+          this.pooledBytes += b.size;
+          return;
+        }
         // destroy waits for submitted work that uses the buffer; encoded-but-unsubmitted work must go first
         this.submit();
-        b?.destroy();
+        b.destroy();
         return;
       }
       case 'copy':
