@@ -47,7 +47,7 @@ from _gradscope_runtime import is_engine_tensor as _is_engine_tensor
 
 _G = globals()
 _MISSING = object()
-_str, _len, _isinstance, _type, _dict, _getattr = str, len, isinstance, type, dict, getattr
+_str, _len, _isinstance, _type, _dict, _getattr, _id = str, len, isinstance, type, dict, getattr, id
 _BaseException, _SystemExit, _SyntaxError = BaseException, SystemExit, SyntaxError
 _builtins_dict = builtins.__dict__
 _builtins_snapshot = dict(_builtins_dict)
@@ -297,6 +297,72 @@ def _type_name(obj):
     return t.__qualname__ if t.__module__ == 'builtins' else t.__module__ + '.' + t.__qualname__
 
 
+def _class_attr(obj, name):
+    """The class attribute called name, found through the MRO, without calling anything."""
+    for k in _type(obj).__mro__:
+        if name in k.__dict__:
+            return k.__dict__[name]
+    return None
+
+
+def _module_store(m, store):
+    d = _instance_dict(m)
+    s = d.get(store) if d is not None else None
+    return s if _isinstance(s, _dict) else {}
+
+
+def _module_repr(m, module_cls):
+    """Module.__repr__ rebuilt from the module's own dicts: torch's extra_repr/__repr__ run (library code),
+    a user's override does not (hover never runs user code)."""
+    rep = _class_attr(m, '__repr__')
+    if rep is not None and rep is not module_cls.__dict__.get('__repr__'):
+        if _trusted(rep):
+            return rep(m)
+        return _type(m).__name__ + '(…)  # its own __repr__ (user code, not run)'
+    extra_fn = _class_attr(m, 'extra_repr')
+    if extra_fn is None or _trusted(extra_fn):
+        extra = extra_fn(m) if extra_fn is not None else ''
+    else:
+        extra = '…  # extra_repr (user code, not run)'
+    extra_lines = extra.split('\n') if extra else []
+    child_lines = []
+    for key, sub in _module_store(m, '_modules').items():
+        text = _module_repr(sub, module_cls) if sub is not None else 'None'
+        lines = text.split('\n')
+        text = lines[0] if len(lines) == 1 else '\n'.join([lines[0]] + ['  ' + line for line in lines[1:]])
+        child_lines.append('(' + key + '): ' + text)
+    lines = extra_lines + child_lines
+    text = _type(m).__name__ + '('
+    if lines:
+        if len(extra_lines) == 1 and not child_lines:
+            text += extra_lines[0]
+        else:
+            text += '\n  ' + '\n  '.join(lines) + '\n'
+    return text + ')'
+
+
+def _module_counts(m, seen=None):
+    """(parameters, trainable) over the module tree, each parameter once (as Module.parameters() counts)."""
+    seen = set() if seen is None else seen
+    total = trainable = 0
+    for prm in _module_store(m, '_parameters').values():
+        jt = _engine_tensor(prm) if prm is not None else None
+        if jt is None or _id(prm) in seen:
+            continue
+        seen.add(_id(prm))
+        n = 1
+        for s in jt.shape:
+            n *= s
+        total += n
+        trainable += n if jt.requiresGrad else 0
+    for sub in _module_store(m, '_modules').values():
+        if sub is not None:
+            t, tr = _module_counts(sub, seen)
+            total += t
+            trainable += tr
+    return total, trainable
+
+
 def inspect_value(expr):
     parts = expr.strip().split('.')
     if not parts[0].isidentifier() or not all(p.isidentifier() or p.isdigit() for p in parts[1:]):
@@ -319,15 +385,11 @@ def inspect_value(expr):
     nn = sys.modules.get('torch.nn')
     module_cls = _getattr(nn, 'Module', None) if nn is not None else None
     if module_cls is not None and _isinstance(obj, module_cls):
-        total = trainable = 0
         try:
-            text = repr(obj)
-            for prm in obj.parameters():
-                n = prm.numel()
-                total += n
-                trainable += n if prm.requires_grad else 0
+            text = _module_repr(obj, module_cls)
+            total, trainable = _module_counts(obj)
         except _BaseException as e:
-            text = '<repr failed: ' + _type(e).__name__ + '>'
+            text, total, trainable = '<repr failed: ' + _type(e).__name__ + '>', 0, 0
         return _js_result({'kind': 'module', 'expr': expr, 'type': _type_name(obj), 'repr': text,
                            'parameterCount': total, 'trainableCount': trainable})
     try:

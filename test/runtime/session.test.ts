@@ -150,6 +150,42 @@ describe('inspect', () => {
     expect(writes).toEqual([]);
   });
 
+  it('shows a user Module without running its extra_repr, __repr__ or parameters()', async () => {
+    await s.run({
+      code: [
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.fc = nn.Linear(3, 2)',
+        '        self.act = nn.ReLU()',
+        '    def extra_repr(self):',
+        '        print("extra_repr ran")',
+        "        return 'custom'",
+        '    def parameters(self, recurse=True):',
+        '        print("parameters ran")',
+        '        return super().parameters(recurse)',
+        'class Loud(nn.Module):',
+        '    def __repr__(self):',
+        '        print("repr ran")',
+        "        return 'Loud!'",
+        'net = Net()',
+        'net.fc.weight.requires_grad_(False)',
+        'loud = Loud()',
+      ].join('\n') + '\n',
+      fresh: true,
+    });
+    const writes: string[] = [];
+    const sub = s.onDidWrite((e) => writes.push(e.text));
+    expect(await s.inspect('net')).toMatchObject({
+      kind: 'module', parameterCount: 8, trainableCount: 2,
+      repr: 'Net(\n  …  # extra_repr (user code, not run)\n  (fc): Linear(in_features=3, out_features=2, bias=True)\n  (act): ReLU()\n)',
+    });
+    expect(await s.inspect('loud')).toMatchObject({ kind: 'module', repr: expect.stringContaining('not run') });
+    sub.dispose();
+    expect(writes).toEqual([]);
+  });
+
   it('answers at once while code is running', async () => {
     const run = s.run({ code: 'import time\ntime.sleep(0.5)\n' });
     await new Promise((r) => setTimeout(r, 100));
