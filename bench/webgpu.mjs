@@ -2,9 +2,8 @@
 // GFLOP/s on the webgpu device (512² … 4096²) and the PERF.md MLP train step there (steps/s), with the
 // adapter's name. GPU work is queued, so each figure times N operations followed by one read of a single
 // element (the queue runs in order: the read returns after all N have finished), never one op alone.
-// Runs in a child process of run.mjs: the Dawn host thread, and the storage arena turned off
-// (GRADSCOPE_ARENA_MB=0: host copies of webgpu storages must not live in shared memory, which Dawn's
-// writeBuffer refuses).
+// Runs in a child process of run.mjs (with --expose-gc: device buffers of dead tensors are freed between
+// repetitions), so the Dawn host thread and its memory go away with it.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
@@ -23,7 +22,7 @@ export const WEBGPU_SIZES = [512, 1024, 2048, 4096];
 export function runWebgpuBench({ quick = false } = {}) {
   const args = [path.join(here, 'webgpu.mjs'), '--json', ...(quick ? ['--quick'] : [])];
   const r = spawnSync(process.execPath, ['--expose-gc', ...args], {
-    encoding: 'utf8', timeout: 1_800_000, env: { ...process.env, GRADSCOPE_ARENA_MB: '0' }, stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8', timeout: 1_800_000, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = (r.stdout ?? '').trim().split('\n');
   for (const l of lines.slice(0, -1)) console.log(l);

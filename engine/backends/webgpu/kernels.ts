@@ -3,6 +3,7 @@
 // apply (an operand not on the GPU, a dtype WGSL lacks, too many dims), and the op then runs on the
 // CPU over the storages' host copies. Pipelines are cached by kernel key (here: sent once; the GPU side
 // keeps them). Results are float32 like the CPU's, not bit for bit (the GPU's exp, sum order, ...).
+// More kernels: kernelsCopy.ts (fills, writes into views, casts, where), kernelsNn.ts (softmax, NLL).
 import { DType, dtypes } from '../../dtype';
 import { contiguousStrides, numel } from '../../shape';
 import { Tensor } from '../../tensor';

@@ -40,31 +40,68 @@ const REDUCE = (op: string) => `
     workgroupBarrier();
   }`;
 
+/**
+ * One workgroup per row, computed like PyTorch's CPU kernel (so values usually match it bit for bit):
+ * Sleef's expf (same polynomial and fused multiply-adds), the sum in vec::reduce_all's order (8 lanes
+ * summed in sequence, then (l0+l4 + l2+l6) + (l1+l5 + l3+l7)), then × 1/sum or − log(sum).
+ */
 function softmaxCode(log: boolean): string {
   return `@group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Y: array<f32>;
 struct P { rows: u32, cols: u32, off: u32, gx: u32 }
 @group(0) @binding(2) var<uniform> p: P;
 var<workgroup> part: array<f32, ${WG}>;
+${SLEEF_EXPF}
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let row = wg.x + wg.y * p.gx;
   if (row >= p.rows) { return; }
   let base = p.off + row * p.cols;
   let ob = row * p.cols;
+  let n = p.cols;
   var m = -3.4028234663852886e38;
-  for (var c = l.x; c < p.cols; c += ${WG}u) { m = max(m, X[base + c]); }
+  for (var c = l.x; c < n; c += ${WG}u) { m = max(m, X[base + c]); }
   part[l.x] = m;${REDUCE('max(part[l.x], part[l.x + w])')}
   let mx = part[0];
   workgroupBarrier();
-  var s = 0.0;
-  for (var c = l.x; c < p.cols; c += ${WG}u) { s += exp(X[base + c] - mx); }
-  part[l.x] = s;${REDUCE('part[l.x] + part[l.x + w]')}
-  let sum = part[0];
-  for (var c = l.x; c < p.cols; c += ${WG}u) {
-    ${log ? 'Y[ob + c] = X[base + c] - mx - log(sum);' : 'Y[ob + c] = exp(X[base + c] - mx) / sum;'}
+  if (l.x < 8u) {
+    var acc = 0.0;
+    if (n < 8u) {
+      if (l.x == 0u) { acc = sexp(X[base] - mx); for (var i = 1u; i < n; i++) { acc = acc + sexp(X[base + i] - mx); } }
+    } else {
+      let full = n - n % 8u;
+      acc = sexp(X[base + l.x] - mx);
+      for (var d = 8u; d < full; d += 8u) { acc = acc + sexp(X[base + d + l.x] - mx); }
+      if (full + l.x < n) { acc = acc + sexp(X[base + full + l.x] - mx); }
+    }
+    part[l.x] = acc;
+  }
+  workgroupBarrier();
+  var sum = part[0];
+  if (n >= 8u) { sum = ((part[0] + part[4]) + (part[2] + part[6])) + ((part[1] + part[5]) + (part[3] + part[7])); }
+  let rec = 1.0 / sum;
+  for (var c = l.x; c < n; c += ${WG}u) {
+    ${log ? 'Y[ob + c] = (X[base + c] - mx) - log(sum);' : 'Y[ob + c] = sexp(X[base + c] - mx) * rec;'}
   }
 }`;
 }
+
+/** Sleef_expf8_u10 (FMA flavour) for one lane, as engine/ops/table/nnMath.ts's sleefExpf. */
+const SLEEF_EXPF = `fn sexp(d: f32) -> f32 {
+  if (d != d) { return d; }
+  if (d < -104.0) { return 0.0; }
+  if (d > 100.0) { return d * 3.0e38; }
+  let q = round(d * 1.4426950216293335);
+  var s = fma(q, -0.693145751953125, d);
+  s = fma(q, -1.428606765330187e-06, s);
+  var u = 0.00019852761761285365;
+  u = fma(u, s, 0.0013930435525253415);
+  u = fma(u, s, 0.008333360776305199);
+  u = fma(u, s, 0.041666485369205475);
+  u = fma(u, s, 0.1666666716337204);
+  u = fma(u, s, 0.5);
+  u = 1.0 + fma(s * s, u, s);
+  return ldexp(u, i32(q));
+}`;
 
 /**
  * The backward of softmax (grad_input = y·(g − Σ g·y)) or log_softmax (g − exp(y)·Σ g) along the last
@@ -93,6 +130,7 @@ function softmaxBackwardCode(log: boolean): string {
 struct P { rows: u32, cols: u32, goff: u32, yoff: u32, gx: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(3) var<uniform> p: P;
 var<workgroup> part: array<f32, ${WG}>;
+${SLEEF_EXPF}
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let row = wg.x + wg.y * p.gx;
   if (row >= p.rows) { return; }
@@ -104,7 +142,7 @@ var<workgroup> part: array<f32, ${WG}>;
   part[l.x] = s;${REDUCE('part[l.x] + part[l.x + w]')}
   let sum = part[0];
   for (var c = l.x; c < p.cols; c += ${WG}u) {
-    ${log ? 'R[ob + c] = G[gb + c] - exp(Y[yb + c]) * sum;' : 'R[ob + c] = Y[yb + c] * (G[gb + c] - sum);'}
+    ${log ? 'R[ob + c] = fma(-sexp(Y[yb + c]), sum, G[gb + c]);' : 'R[ob + c] = Y[yb + c] * (G[gb + c] - sum);'}
   }
 }`;
 }

@@ -14,6 +14,19 @@ import { call, callKw } from '../util';
 import { arithFor } from './nnNormKernels';
 import { Reduction, mapKernel, reductionFromEnum, reductionOf } from './nnUtil';
 
+/**
+ * Targets uploaded for the GPU NLL kernels (int64 has no device copy), kept per target tensor while its
+ * storage's version is unchanged: a training loop's labels go up once, not twice per step.
+ */
+const uploaded = new WeakMap<Tensor, { version: number; gpu: Tensor }>();
+function gpuTargets(target: Tensor, values: ArrayLike<number>): Tensor {
+  const hit = uploaded.get(target);
+  if (hit && hit.version === target.version && hit.gpu.numel() === values.length) return hit.gpu;
+  const gpu = uploadTargets(values, [values.length]);
+  uploaded.set(target, { version: target.version, gpu });
+  return gpu;
+}
+
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 const typeName = (t: Tensor) => t.dtype.legacyName.replace('Tensor', '');
 
@@ -31,7 +44,7 @@ function nllKernel(input: Tensor, target: Tensor, weight: Tensor | null, r: Redu
     // on the GPU: the targets (host values) are checked here and uploaded; the input is not read back
     let kept = 0;
     for (let i = 0; i < t.length; i++) if (t[i] !== ignore) { checkT(t[i]); kept++; }
-    const out = gpuNll(input, uploadTargets(t, [t.length]), ignore, N, C, S, noneShape, r === 'mean', kept);
+    const out = gpuNll(input, gpuTargets(target, t), ignore, N, C, S, noneShape, r === 'mean', kept);
     if (out) return [out, kept];
   }
   if (noneShape) {
@@ -74,7 +87,7 @@ function nllKernel(input: Tensor, target: Tensor, weight: Tensor | null, r: Redu
 function nllBackwardKernel(g: Tensor, input: Tensor, target: Tensor, weight: Tensor | null, r: Reduction, ignore: number, tw: number, N: number, C: number, S: number): Tensor {
   if (!weight && onGpu(g) && g.dtype === dtypes.float32 && input.dtype === dtypes.float32) {
     const none = r === 'none' && g.ndim > 0;
-    const gi = gpuNllBackward(g, input.shape, uploadTargets(target.contiguousData(), [N * S]), ignore, C, S, none, r === 'mean' ? tw : 1);
+    const gi = gpuNllBackward(g, input.shape, gpuTargets(target, target.contiguousData()), ignore, C, S, none, r === 'mean' ? tw : 1);
     if (gi) return gi;
   }
   const rd = input.dtype.name === 'float64' ? (v: number) => v : Math.fround;

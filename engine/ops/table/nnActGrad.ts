@@ -76,6 +76,9 @@ export default defineOps([
         ? (g, b) => (b <= 0 ? r(r(g * nip) * r(b + neg)) : r(g * pos))
         : (g, b) => (b <= 0 ? r(r(r(g * nip) * neg) * m.exp(r(b * nip))) : r(g * pos));
     },
+    // c = alpha·scale, d = scale; input_scale 1 only (elu, selu): four operands at most
+    wgsl: (a) => (sv(a.input_scale) !== 1 ? null : [a.is_result ? 'select(a * d, a * (b + c), b <= 0.0)' : 'select(a * d, a * c * exp(b), b <= 0.0)',
+      [Math.fround(sv(a.alpha)) * Math.fround(sv(a.scale)), sv(a.scale)]]),
     double: (gg, a) => {
       const x: Tensor = a.self_or_result, go: Tensor = a.grad_output;
       const neg = typeAs(call('lt', x, 0), gg);
