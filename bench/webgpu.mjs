@@ -152,5 +152,6 @@ async function main() {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e) => { console.log(`webgpu benchmark error: ${e?.stack ?? e}`); process.exitCode = 1; });
+  // exit explicitly: Dawn's native handles keep the event loop alive after the work is done
+  main().then(() => process.exit(0), (e) => { console.log(`webgpu benchmark error: ${e?.stack ?? e}`); process.exit(1); });
 }

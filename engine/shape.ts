@@ -142,3 +142,24 @@ export function shapeEq(a: Shape, b: Shape): boolean {
 
 /** "[2, 3]" as PyTorch writes sizes in messages */
 export const fmtShape = (s: Shape) => `[${s.join(', ')}]`;
+
+/**
+ * Merge dims that every operand walks contiguously (size-1 dims vanish): `strides[k]` are operand k's
+ * strides over `shape`. The CPU kernels walk the result row by row, the GPU kernels index it.
+ */
+export function coalesce(shape: readonly number[], strides: number[][]): { shape: number[]; strides: number[][] } {
+  const sh: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = sh.length - 1;
+    if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
+      sh[last] *= shape[d];
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
+    } else {
+      sh.push(shape[d]);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
+    }
+  }
+  return { shape: sh, strides: st };
+}

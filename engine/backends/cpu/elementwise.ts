@@ -2,7 +2,7 @@
 // offset tables), and tight loops for the canonical kernels ADD/SUB/MUL/DIV (passed by identity) so
 // the common arithmetic does not pay a function call per element.
 import { DType, StorageArray, castValue } from '../../dtype';
-import { broadcastStrides, contiguousStrides, numel } from '../../shape';
+import { broadcastStrides, coalesce, contiguousStrides, numel } from '../../shape';
 import { Storage, Tensor } from '../../tensor';
 import { allocF32 } from './alloc';
 import { ArithOp, SIMD_MIN_LEN, arithF32 } from './simd';
@@ -89,19 +89,7 @@ function binaryRow(f: Bin, od: Arr, o: number, ad: Arr, ia: number, sa: number, 
  */
 function forEachRow(shape: readonly number[], offsets: number[], strides: number[][], row: (o: number, offs: number[], len: number) => void): void {
   // coalesce dims that are contiguous with their neighbour for every operand (size-1 dims vanish)
-  const sh: number[] = [];
-  const st: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = sh.length - 1;
-    if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
-      sh[last] *= shape[d];
-      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
-    } else {
-      sh.push(shape[d]);
-      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
-    }
-  }
+  const { shape: sh, strides: st } = coalesce(shape, strides);
   const nd = sh.length;
   if (nd === 0) { row(0, offsets.slice(), 1); return; }
   const len = sh[nd - 1];

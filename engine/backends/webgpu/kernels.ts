@@ -5,7 +5,9 @@
 // keeps them). Results are float32 like the CPU's, not bit for bit (the GPU's exp, sum order, ...).
 // More kernels: kernelsCopy.ts (fills, writes into views, casts, where), kernelsNn.ts (softmax, NLL).
 import { DType, dtypes } from '../../dtype';
-import { contiguousStrides, numel } from '../../shape';
+import { coalesce, contiguousStrides, numel } from '../../shape';
+
+export { coalesce };
 import { Tensor } from '../../tensor';
 import { client, gpuStorage, stateOf } from './storage';
 
@@ -41,23 +43,6 @@ export function groupsFor(n: number): [number, number, number] {
   return [gx, Math.ceil(g / gx), 1];
 }
 
-/** Merge dims that every operand walks contiguously (size-1 dims vanish). */
-export function coalesce(shape: readonly number[], strides: number[][]): { shape: number[]; strides: number[][] } {
-  const sh: number[] = [];
-  const st: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = sh.length - 1;
-    if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
-      sh[last] *= shape[d];
-      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
-    } else {
-      sh.push(shape[d]);
-      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
-    }
-  }
-  return { shape: sh, strides: st };
-}
 
 export function broadcastStridesOf(t: Tensor, shape: readonly number[]): number[] {
   const lead = shape.length - t.ndim;

@@ -9,7 +9,7 @@
 export type BufferId = number;
 
 export type GpuCommand =
-  /** a storage buffer of `size` bytes; its contents are undefined (it may be a reused buffer): write or fill it */
+  /** a storage buffer of `size` bytes (a multiple of 4), zero-filled (a reused buffer is cleared first) */
   | { op: 'create'; id: BufferId; size: number }
   /** bytes into a buffer at a byte offset (a multiple of 4) */
   | { op: 'write'; id: BufferId; offset: number; data: ArrayBuffer }

@@ -84,6 +84,8 @@ export class GpuServer {
           this.pooledBytes -= size;
           if (list!.length === 0) this.pool.delete(size);
         }
+        // a reused buffer is cleared (in queue order) so that every new buffer reads as zeros
+        if (reused) this.enc().clearBuffer(reused);
         this.buffers.set(c.id, reused ?? d.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST }));
         return;
       }

@@ -203,3 +203,18 @@ describe('webgpu device memory', () => {
     }
   });
 });
+
+describe('webgpu buffer reuse', () => {
+  if (!available) return;
+  it('a buffer reused after a dead tensor reads as zeros (torch.zeros makes no dispatch)', async () => {
+    const { client } = await import('../../../engine/backends/webgpu/storage');
+    for (let round = 0; round < 3; round++) {
+      let junk: Tensor | null = T.mul(gpu(T.ones([4096])), 7); // a 16 KiB buffer full of 7s
+      expect(junk.cpu().toFlatArray()[0]).toBe(7);
+      junk = null;
+      client().collect(); // frees it: the GPU side pools it for the next buffer of that size
+      const z = T.zeros([4096], { device: 'webgpu' } as never);
+      expect(z.cpu().toFlatArray().every((v) => v === 0)).toBe(true);
+    }
+  });
+});
