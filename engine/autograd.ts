@@ -4,7 +4,7 @@
 // the Python-level API on top (torch.autograd.backward/grad, requires_grad_, retain_grad, detach_).
 import { DType, castValue } from './dtype';
 import { TorchError, check, runtimeError, typeError, valueError } from './errors';
-import { Storage, Tensor } from './tensor';
+import { Storage, Tensor, deviceContext } from './tensor';
 import { warnOnce } from './warnings';
 import { newTensor } from './backends/cpu/elementwise';
 import { pyTypeName } from './ops/schema';
@@ -577,6 +577,23 @@ const CREATE_GRAPH_WARNING = 'Using backward() with create_graph=True will creat
  * or, with `opts.inputs` and accumulate=false (autograd.grad), returns the gradients flowing into those
  * inputs. Only nodes on a path to an input run when inputs are given (PyTorch's exec_info).
  */
+/**
+ * Run a node's backward on the device of its incoming gradient (as PyTorch's engine runs each node on
+ * its device's thread): tensors the formula makes directly go there, not to the default device.
+ */
+function withGradDevice<T>(grads: (Tensor | null)[], fn: () => T): T {
+  if (!deviceContext.active) return fn();
+  const g = grads.find((x) => x !== null && x !== undefined);
+  if (!g) return fn();
+  const prev = deviceContext.current;
+  deviceContext.current = g.device;
+  try {
+    return fn();
+  } finally {
+    deviceContext.current = prev;
+  }
+}
+
 export function runBackward(roots: Tensor[], grads: (Tensor | null)[], opts: BackwardOptions = {}): (Tensor | null)[] {
   const createGraph = opts.createGraph ?? false;
   const retain = opts.retainGraph ?? createGraph;
@@ -659,7 +676,7 @@ export function runBackward(roots: Tensor[], grads: (Tensor | null)[], opts: Bac
       if (node instanceof AccumulateGrad) {
         accumulateGrad(node.variable, inGrads[0] ?? null, createGraph);
       } else {
-        const raw = node.apply(inGrads);
+        const raw = withGradDevice(inGrads, () => node.apply(inGrads));
         outGrads = node.next.map((e, i) => {
           const g = raw[i] ?? null, meta = node.inputMeta[i];
           return g && e && meta ? validateGrad(g, meta, i, (m) => `Function ${node.name} returned an ${m}`) : g;
