@@ -6,32 +6,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, norm, sleep, startVSCode } from './harness.mjs';
+import { FILES } from '../electron/workspace.mjs';
 
 const corpus = Object.fromEntries(fs.readFileSync(path.resolve('../shared/conformance/public.jsonl'), 'utf8')
   .split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((r) => [r.id, r]));
 // seed-tensors prints tensor_0d, tensor_1d, tensor_2d, tensor_3d: its third print is tensor_2d
 const tensor2dText = corpus['seed-tensors'].stdout.split('\n').slice(2, 4).join('\n');
 
-const TUTORIAL = `import torch
-
-tensor_0d = torch.tensor(1)
-tensor_1d = torch.tensor([1, 2, 3])
-tensor_2d = torch.tensor([[1, 2, 3], [4, 5, 6]])
-print(tensor_2d)
-# %%
-print(tensor_2d.shape)
-doubled = tensor_2d.float() * 2
-# %%
-print("last cell")
-`;
 
 let vs;
 before(async () => {
-  vs = await startVSCode({
-    'tutorial.py': TUTORIAL,
-    'broken.py': 'import torch\nt = torch.arange(6)\nbad = t.view(4, 2)\nprint("unreached")\n',
-    'loop.py': 'n = 0\nwhile True:\n    n += 1\n',
-  });
+  // tutorial.py, broken.py, loop.py: the same workspace as the in-VS Code suite (test/electron/workspace.mjs)
+  vs = await startVSCode(FILES);
 });
 
 after(async () => {
