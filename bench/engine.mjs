@@ -48,8 +48,11 @@ export function tinyOpUs(torch, withGrad) {
   return (ms * 1000) / N;
 }
 
-/** The PERF.md MLP: batch 64, 784→256→10, ReLU, cross-entropy, backward, SGD (lr 0.01). Steps/s. */
-export function mlpStepsPerSec(engine) {
+/**
+ * The PERF.md MLP (batch 64, 784→256→10, ReLU, cross-entropy, backward, SGD lr 0.01) on the engine's
+ * default device: one train step per call, returning the loss. Shared with bench/webgpu.mjs.
+ */
+export function mlpStep(engine) {
   const { torch, dispatch } = engine;
   const F = (name, ...args) => dispatch(name, args, null);
   torch.manual_seed(0);
@@ -59,12 +62,18 @@ export function mlpStepsPerSec(engine) {
   const b2 = torch.zeros(10).requires_grad_(true);
   const params = [w1, b1, w2, b2];
   const x = torch.randn(64, 784), y = torch.randint(0, 10, [64]);
-  const step = () => {
+  return () => {
     const h = F('linear', x, w1, b1).relu();
     const loss = F('cross_entropy', F('linear', h, w2, b2), y);
     loss.backward();
     torch.no_grad(() => { for (const p of params) { p.sub_(p.grad.mul(0.01)); p.grad = null; } });
+    return loss;
   };
+}
+
+/** The PERF.md MLP train step, steps/s. */
+export function mlpStepsPerSec(engine) {
+  const step = mlpStep(engine);
   const ms = best(step, { reps: 15, inner: 3, warmup: 3 });
   return 1000 / ms;
 }

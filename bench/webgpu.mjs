@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { printTable } from './lib.mjs';
+import { mlpStep } from './engine.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -88,22 +89,7 @@ async function matmulGflops(torch, n, budgetMs) {
 
 /** The PERF.md MLP (batch 64, 784→256→10, ReLU, cross-entropy, backward, SGD lr 0.01) on the device. */
 async function mlpStepsPerSec(engine, budgetMs) {
-  const { torch, dispatch } = engine;
-  const F = (name, ...args) => dispatch(name, args, null);
-  torch.manual_seed(0);
-  const w1 = torch.randn(256, 784).mul(0.05).requires_grad_(true);
-  const b1 = torch.zeros(256).requires_grad_(true);
-  const w2 = torch.randn(10, 256).mul(0.05).requires_grad_(true);
-  const b2 = torch.zeros(10).requires_grad_(true);
-  const params = [w1, b1, w2, b2];
-  const x = torch.randn(64, 784), y = torch.randint(0, 10, [64]);
-  const step = () => {
-    const h = F('linear', x, w1, b1).relu();
-    const loss = F('cross_entropy', F('linear', h, w2, b2), y);
-    loss.backward();
-    torch.no_grad(() => { for (const p of params) { p.sub_(p.grad.mul(0.01)); p.grad = null; } });
-    return loss;
-  };
+  const step = mlpStep(engine);
   let t0 = now();
   step().item();
   step().item();
