@@ -10,6 +10,7 @@ import { castFloat, checkFloat } from './random/common';
 import { fma64 } from './random/fma';
 import { Device, Storage, Tensor, cpu } from './tensor';
 import { contiguousStrides, numel } from './shape';
+import { allocArray } from './backends/cpu/alloc';
 
 /** The generator of a `Generator? generator=None` argument: the default one when None. */
 export function genOf(g: unknown, op: string): Generator {
@@ -139,7 +140,7 @@ export function randomInt64(gen: Generator): bigint {
 }
 
 /** A buffer the samplers can fill for `n` elements of `dtype` (the storage's array kind). */
-export const bufferFor = (dtype: DType, n: number): StorageArray => new dtype.arrayCtor(n);
+export const bufferFor = (dtype: DType, n: number): StorageArray => allocArray(dtype.arrayCtor, n);
 
 /**
  * Fill the view `t` from a serial sampler: `draw(buf)` writes t.numel() values in PyTorch's iteration
@@ -185,7 +186,7 @@ export function normalFill(t: Tensor, gen: Generator, mean: number, std: number)
 /** at::empty_like(self) with the preserve memory format: self's strides when it is dense and non-overlapping. */
 export function emptyLikePreserve(self: Tensor, dtype: DType = self.dtype): Tensor {
   const n = self.numel();
-  const data = new dtype.arrayCtor(n);
+  const data = allocArray(dtype.arrayCtor, n);
   const strides = denseStrides(self) ?? contiguousStrides(self.shape);
   return new Tensor(new Storage(data), self.shape.slice(), strides, 0, dtype);
 }

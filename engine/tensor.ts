@@ -3,6 +3,7 @@
 import { DType, StorageArray } from './dtype';
 import { Shape, contiguousStrides, isContiguous, numel } from './shape';
 import type { Node } from './autograd';
+import { allocArray } from './backends/cpu/alloc';
 
 export type DeviceType = 'cpu' | 'webgpu';
 
@@ -152,7 +153,7 @@ export class Tensor {
     const data = this.storage.read();
     if (this.isContiguous) return data.subarray(this.offset, this.offset + this.numel());
     const offs = this.offsets();
-    const out = new (this.dtype.arrayCtor)(offs.length);
+    const out = allocArray(this.dtype.arrayCtor, offs.length, false);
     for (let i = 0; i < offs.length; i++) out[i] = data[offs[i]];
     return out;
   }

@@ -6,10 +6,11 @@ import { runtimeError } from '../errors';
 import { adoptSavedOutputs, checkInplace, needsGrad, rebaseHistory } from '../autograd';
 import { shapeEq } from '../shape';
 import { Tensor } from '../tensor';
-import { copyInto } from '../backends/cpu/elementwise';
+import { copyInto, withOutput } from '../backends/cpu/elementwise';
 import { gpuCopyInto } from '../backends/webgpu/kernelsCopy';
 import { OpDef } from './spec';
 import { Bound } from './schema';
+import { allocArray } from '../backends/cpu/alloc';
 
 const SHORT: Record<string, string> = {
   bool: 'Bool', uint8: 'Byte', int8: 'Char', int16: 'Short', int32: 'Int', int64: 'Long',
@@ -25,7 +26,7 @@ export function checkInplaceLeaf(self: Tensor, others: readonly unknown[] = []):
 /** A copy of `t`'s current values that carries t's autograd identity (the "original self" a backward may need). */
 export function shadowOf(t: Tensor): Tensor {
   const src = t.contiguousData();
-  const data = new t.dtype.arrayCtor(src.length);
+  const data = allocArray(t.dtype.arrayCtor, src.length, false);
   data.set(src);
   const s = Tensor.fromArray(data, t.shape, t.dtype);
   s.requiresGrad = t.requiresGrad;
@@ -64,8 +65,12 @@ export function commitInPlace(self: Tensor, result: Tensor): Tensor {
 let rebaseView: (view: Tensor) => void = rebaseHistory;
 export function setRebaseView(fn: (view: Tensor) => void): void { rebaseView = fn; }
 
+/** Ops whose impl's first allocation is its result (one kernel call): their in-place forms write into self. */
+const WRITES_IN_PLACE = new Set(['add', 'sub', 'mul', 'div']);
+
 /** The in-place variant `name_` of an out-of-place op (method only, like PyTorch's). */
 export function inplaceVariant(def: OpDef, doc?: string): OpDef {
+  const direct = WRITES_IN_PLACE.has(def.name);
   const sigs = (Array.isArray(def.sig) ? def.sig : [def.sig]).map((s) => s.replace(/^([\w]+)/, `$1_`));
   return {
     name: `${def.name}_`,
@@ -76,8 +81,9 @@ export function inplaceVariant(def: OpDef, doc?: string): OpDef {
       const self: Tensor = a.self;
       const others = Object.values(a).filter((v): v is Tensor => v instanceof Tensor && v !== self);
       checkInplaceLeaf(self, others);
-      const src = needsGrad([self, ...others]) ? shadowOf(self) : self;
-      const r = def.impl({ ...a, self: src }, ov) as Tensor;
+      const grad = needsGrad([self, ...others]);
+      const src = grad ? shadowOf(self) : self;
+      const r = (direct && !grad ? withOutput(self, () => def.impl({ ...a, self: src }, ov)) : def.impl({ ...a, self: src }, ov)) as Tensor;
       return commitInPlace(self, r);
     },
   };

@@ -10,6 +10,7 @@ import { dispatch } from './registry';
 import { gpuContiguous } from '../backends/webgpu/kernels';
 import { gpuCast, onWebgpuNow } from '../backends/webgpu/kernelsCopy';
 import { noteView } from '../autograd';
+import { allocArray, arenaFill } from '../backends/cpu/alloc';
 
 export { newTensor };
 
@@ -17,7 +18,7 @@ export { newTensor };
 export function fullTensor(shape: Shape, value: number, dtype: DType): Tensor {
   const t = newTensor(shape, dtype);
   const v = castValue(dtype, value);
-  if (v !== 0 || Object.is(v, -0)) t.storage.data.fill(v);
+  if ((v !== 0 || Object.is(v, -0)) && !arenaFill(t.storage.data, v)) t.storage.data.fill(v);
   return t;
 }
 
@@ -78,7 +79,7 @@ export function contiguous(t: Tensor, force = false): Tensor {
 
 function copyData(t: Tensor) {
   const src = t.contiguousData();
-  const out = new t.dtype.arrayCtor(src.length);
+  const out = allocArray(t.dtype.arrayCtor, src.length, false);
   out.set(src);
   return out;
 }

@@ -1,7 +1,8 @@
 // The storage arena: large float32 storages live inside one shared, growable WebAssembly memory, so
-// the SIMD kernels of wasm/elementwise.wat (add/sub/mul/div, cascade sum) work on them in place with
-// no copies, and memory freed by dead tensors is handed out again instead of fresh pages (which cost a
-// page fault each on first touch).
+// the SIMD kernels of wasm/elementwise.wat (add/sub/mul/div, cascade sum) and wasm/gemm.wat (matmul,
+// also run by the worker threads of threads.ts) work on them in place with no copies, and memory
+// freed by dead tensors is handed out again instead of fresh pages (which cost a page fault each on
+// first touch).
 //
 // - Only float32 arrays of at least ARENA_MIN_ELEMS elements come from here; smaller ones, other
 //   dtypes, runtimes without WebAssembly SIMD / shared memory / FinalizationRegistry, GRADSCOPE_WASM=0,
@@ -13,7 +14,7 @@
 //   code must not hold a subarray of storage data past the life of the storage's own array.
 // - Blocks are 64-byte aligned; sizes round up to size classes (2^k · {4,5,6,7}/4, ≤ 25 % waste) with
 //   one free list per class. Views stay valid when the memory grows (shared memory never moves).
-import { decodeBase64 } from './wasm/index';
+import { decodeBase64 } from './wasm/base64';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { wasmBase64 } from './wasm/elementwise.gen';
@@ -29,7 +30,13 @@ export interface ArenaExports {
   muls(a: number, s: number, o: number, n: number): void;
   divs(a: number, s: number, o: number, n: number): void;
   rdivs(a: number, s: number, o: number, n: number): void;
-  cascade32(src: number, i: number, size: number, lp: number, st: number): void;
+  cascade32(src: number, i: number, size: number, lp: number, st: number, rsb: number): void;
+  zero(o: number, bytes: number): void;
+  copy(src: number, dst: number, bytes: number): void;
+  fill(o: number, n: number, v: number): void;
+  relu(a: number, o: number, n: number): void;
+  threshold_bw(g: number, x: number, o: number, n: number, th: number): void;
+  axpy(al: number, y: number, x: number, o: number, n: number): number;
 }
 
 export interface Arena {
@@ -45,10 +52,14 @@ const PAGE = 65536;
 const MAX_PAGES = 32768;
 /** Grow by at least this much at a time (pages are only committed when touched). */
 const GROW_MIN_BYTES = 16 << 20;
-/** Bytes at the start of the memory kept for kernel state (the cascade sum's partial sums, per thread). */
+// Layout of the memory's first bytes, then the arena's blocks:
+/** [0, THREADS_BYTES): threads.ts's control block and the per-thread edge tiles of the matmul kernel. */
+export const THREADS_BYTES = 4096;
+/** Then kernel state (the cascade sum's partial sums, per thread). */
+export const KERNEL_STATE = THREADS_BYTES;
 export const ARENA_STATE_BYTES = 4096;
 /** Then a staging area that kernels stream plain (non-arena) operands through, outside the cap. */
-export const STAGING = ARENA_STATE_BYTES;
+export const STAGING = KERNEL_STATE + ARENA_STATE_BYTES;
 export const STAGING_BYTES = 1 << 20;
 const ARENA_RESERVED = STAGING + STAGING_BYTES;
 
@@ -163,12 +174,12 @@ function bestFit(cls: number): number | null {
  * A block of `bytes` (rounded to its class): a free one of that class, else fresh memory under the cap,
  * else (at the cap) a larger free block, after merging free neighbours if need be; null when none.
  */
-function take(bytes: number): { off: number; reused: boolean } | null {
+function take(bytes: number, overCap = false): { off: number; reused: boolean } | null {
   const A = arena!;
   const cls = sizeClass(bytes);
   const list = free.get(cls);
   if (list && list.length) return { off: list.pop()!, reused: true };
-  if (top + cls > capBytes) {
+  if (top + cls > capBytes && !overCap) {
     let off = bestFit(cls);
     if (off === null && stats.frees === freesAtCoalesce) collectNow();
     if (off === null && stats.frees !== freesAtCoalesce) { freesAtCoalesce = stats.frees; coalesce(); off = bestFit(cls); }
@@ -243,10 +254,35 @@ export function allocF32(n: number, zero = true): Float32Array {
   if (!b) { stats.fallbacks++; return new Float32Array(n); }
   pressure(4 * n);
   const a = new Float32Array(arena!.memory.buffer, b.off, n);
-  if (b.reused) { stats.reuses++; if (zero) a.fill(0); }
+  if (b.reused) { stats.reuses++; if (zero) arena!.k.zero(b.off, 4 * n); }
   stats.allocs++;
   registry!.register(a, b.off);
   return a;
+}
+
+/** A new array of `n` elements of a storage kind: float32 ones through allocF32 (the arena when large). */
+export function allocArray<A>(ctor: new (n: number) => A, n: number, zero = true): A {
+  return (ctor as unknown) === Float32Array ? allocF32(n, zero) as unknown as A : new ctor(n);
+}
+
+/**
+ * a[from, to) = v for a float32 arena array (typed-array fill on shared memory goes element by element;
+ * the kernel stores vectors); false (nothing done) when `a` is not an arena array.
+ */
+export function arenaFill(a: ArrayLike<number>, v: number, from = 0, to = a.length): boolean {
+  const at = arenaOffset(a);
+  if (at < 0) return false;
+  if (v === 0 && !Object.is(v, -0)) arena!.k.zero(at + 4 * from, 4 * (to - from));
+  else arena!.k.fill(at + 4 * from, to - from, v);
+  return true;
+}
+
+/** dst[dOff + i] = src[sOff + i], i < n, both float32 arena arrays (memory.copy); false when either is not. */
+export function arenaCopy(dst: ArrayLike<number>, dOff: number, src: ArrayLike<number>, sOff: number, n: number): boolean {
+  const d = arenaOffset(dst), s = arenaOffset(src);
+  if (d < 0 || s < 0) return false;
+  arena!.k.copy(s + 4 * sOff, d + 4 * dOff, 4 * n);
+  return true;
 }
 
 /** Byte offset of `a`'s first element in the arena memory, or -1 when `a` is not an arena view. */
@@ -255,10 +291,14 @@ export function arenaOffset(a: ArrayLike<number>): number {
   return a.byteOffset;
 }
 
-/** Scratch memory for a kernel's own use: a block never handed to a tensor, given back with freeScratch. */
-export function scratch(bytes: number): number {
+/**
+ * Scratch memory for a kernel's own use: a block never handed to a tensor, given back with freeScratch;
+ * -1 when there is none. `overCap`: past the arena's cap if need be (the memory's own ceiling remains),
+ * for work areas that live only during one kernel call (the matmul's packed operands).
+ */
+export function scratch(bytes: number, overCap = false): number {
   if (!arenaKernels()) return -1;
-  const b = take(bytes);
+  const b = take(bytes, overCap);
   return b ? b.off : -1;
 }
 export function freeScratch(off: number): void { if (off >= 0) release(off); }

@@ -4,7 +4,7 @@
 import { DType, StorageArray, castValue } from '../../dtype';
 import { broadcastStrides, coalesce, contiguousStrides, numel } from '../../shape';
 import { Storage, Tensor } from '../../tensor';
-import { allocF32 } from './alloc';
+import { allocArray, arenaCopy } from './alloc';
 import { ArithOp, SIMD_MIN_LEN, arithF32 } from './simd';
 
 /** Physical offsets of `t` viewed (broadcast) as `shape`, in logical order. */
@@ -29,8 +29,37 @@ function reader(t: Tensor, compute: DType): Read {
 /** A contiguous tensor; zero-filled unless `zero` is false (for kernels that write every element). Large float32 ones live in the arena (alloc.ts). */
 export function newTensor(shape: readonly number[], dtype: DType, zero = true): Tensor {
   const n = numel(shape);
-  const data = dtype.arrayCtor === Float32Array ? allocF32(n, zero) : new dtype.arrayCtor(n);
+  const data = allocArray(dtype.arrayCtor, n, zero);
   return new Tensor(new Storage(data), shape.slice(), contiguousStrides(shape), 0, dtype);
+}
+
+/**
+ * In-place arithmetic (add_, sub_, mul_, div_ outside autograd) offers its self as the place for the
+ * result (withOutput); the first kernel that asks (outputFor) gets a view of self when that is safe —
+ * CPU, contiguous, the result's shape and dtype, and no input overlapping self other than self's own
+ * elements (element i is read before it is written) — and commitInPlace then has nothing to copy.
+ */
+let outHint: Tensor | null = null;
+export function withOutput<T>(self: Tensor, f: () => T): T {
+  const prev = outHint;
+  outHint = self;
+  try { return f(); } finally { outHint = prev; }
+}
+
+const sameView = (x: Tensor, h: Tensor) => x.offset === h.offset && x.ndim === h.ndim
+  && x.shape.every((s, i) => s === h.shape[i] && (s === 1 || x.strides[i] === h.strides[i]));
+
+/** A new tensor for a kernel's result, or the offered in-place target (see withOutput). */
+export function outputFor(shape: readonly number[], dtype: DType, zero: boolean, ...inputs: Tensor[]): Tensor {
+  const h = outHint;
+  if (h) {
+    outHint = null;
+    if (h.dtype === dtype && h.device.type === 'cpu' && h.isContiguous && h.ndim === shape.length && h.shape.every((s, i) => s === shape[i])
+      && inputs.every((x) => x.storage !== h.storage || sameView(x, h))) {
+      return new Tensor(h.storage, h.shape.slice(), h.strides.slice(), h.offset, h.dtype);
+    }
+  }
+  return newTensor(shape, dtype, zero);
 }
 
 function finish(out: StorageArray, dtype: DType): void {
@@ -149,7 +178,7 @@ function rowUnary(f: (v: number) => number, rd: Read, od: Arr, o: number, xd: Ar
 
 /** out = f(a, b) broadcast, operands read in `compute` dtype; result stored as `outDtype`. */
 export function binaryMap(a: Tensor, b: Tensor, shape: readonly number[], compute: DType, outDtype: DType, f: (x: number, y: number) => number): Tensor {
-  const out = newTensor(shape, outDtype, false);
+  const out = outputFor(shape, outDtype, false, a, b);
   const od = out.storage.data;
   const ad = a.storage.data, bd = b.storage.data;
   const ra = reader(a, compute), rb = reader(b, compute);
@@ -178,12 +207,14 @@ export function binaryMap(a: Tensor, b: Tensor, shape: readonly number[], comput
 
 /** Write `src` (broadcast to dst's shape, cast to dst's dtype) into the view `dst` in place. */
 export function copyInto(dst: Tensor, src: Tensor): void {
+  if (dst.storage === src.storage && dst.dtype === src.dtype && sameView(src, dst)) return; // already there
   const dd = dst.storage.data, sd = src.storage.data;
   const n = dst.numel();
   if (n === 0) return;
   const conv = dst.dtype.needsConvert || (dst.dtype !== src.dtype && dst.dtype.category !== 'float');
   // same-shape contiguous copy between different storages: typed-array set (it rounds to float32 like a store)
   if (!conv && dst.storage !== src.storage && src.numel() === n && dst.isContiguous && src.isContiguous) {
+    if (dst.dtype === src.dtype && arenaCopy(dd, dst.offset, sd, src.offset, n)) return;
     dd.set(sd.subarray(src.offset, src.offset + n), dst.offset);
     return;
   }

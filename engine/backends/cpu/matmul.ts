@@ -3,7 +3,8 @@
 // "transposed") from the operands' strides (aten/src/ATen/native/LinearAlgebra.cpp addmm_impl_cpu_,
 // addmv_out_cpu, Blas.cpp). That choice decides where beta*C enters the sums, so it is modelled here.
 // Small bmm/baddbmm (< 400 multiply-adds per batch item) use ATen's own naive loop instead.
-// Results are JS numbers rounded per operation to the dtype (float32: Math.fround).
+// Results are JS numbers rounded per operation to the dtype (float32: Math.fround); a float32 result may
+// be written straight into a Float32Array (the storage of the result tensor).
 import { DType } from '../../dtype';
 import { WASM_GEMM_MIN_MACS, sgemmWasm } from './wasm/gemm';
 
@@ -40,7 +41,7 @@ function contiguousCopy(a: Mat): Mat {
 export function gemm(
   ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number,
   a: ArrayLike<number>, aOff: number, lda: number, b: ArrayLike<number>, bOff: number, ldb: number,
-  beta: number, c: Float64Array, cOff: number, ldc: number, r: Round,
+  beta: number, c: Float64Array | Float32Array, cOff: number, ldc: number, r: Round,
 ): void {
   if (m === 0 || n === 0 || ((alpha === 0 || k === 0) && beta === 1)) return;
   const scaleColumn = (cj: number) => {
@@ -84,7 +85,7 @@ export function gemm(
  * addmm_impl_cpu_: out (m×n, row-major contiguous at outOff, already holding self when beta != 0)
  * := beta*out + alpha*(m1 @ m2), choosing the BLAS transposes from the strides as ATen does.
  */
-export function addmmInto(out: Float64Array, outOff: number, m1In: Mat, m2In: Mat, beta: number, alpha: number, r: Round): void {
+export function addmmInto(out: Float64Array | Float32Array, outOff: number, m1In: Mat, m2In: Mat, beta: number, alpha: number, r: Round): void {
   const rows = m1In.rows, cols = m2In.cols;
   if (rows === 0 || cols === 0) return;
   if (m1In.cols === 0) {
@@ -175,7 +176,7 @@ export function dotKernel(x: ArrayLike<number>, xOff: number, incx: number, y: A
  * (baddbmm_cpu_kernel); larger ones call addmm per batch item.
  * out holds self (bs×n×p contiguous) for baddbmm when beta != 0.
  */
-export function bmmInto(out: Float64Array, b1: Mat[], b2: Mat[], beta: number, alpha: number, isBmm: boolean, r: Round): void {
+export function bmmInto(out: Float64Array | Float32Array, b1: Mat[], b2: Mat[], beta: number, alpha: number, isBmm: boolean, r: Round): void {
   const bs = b1.length;
   if (bs === 0) return;
   const n = b1[0].rows, k = b1[0].cols, p = b2[0].cols;

@@ -250,7 +250,13 @@ export function cascadeSum(x: Tensor, reduced: readonly boolean[], ignoreNan = f
       // contiguous outer reduction: 4 vectors of columns at once, then single vectors, then scalars
       const A = sp.accLanes;
       let j = 0;
-      for (; j + 4 * A <= size1; j += 4 * A) for (let c = 0; c < 4 * A; c++) put(j + c, cascade(src, ib + j + c, is0, size0, f32));
+      const simd = f32 && !half && 4 * A === 32;
+      for (; j + 4 * A <= size1; j += 4 * A) {
+        // 32 float32 columns: the SIMD kernel walks them together (each column's additions unchanged)
+        const cols = simd ? cascadeColumns32(src, ib + j, size0, cascadePower(size0), is0) : null;
+        if (cols) for (let c = 0; c < 32; c++) put(j + c, cols[c]);
+        else for (let c = 0; c < 4 * A; c++) put(j + c, cascade(src, ib + j + c, is0, size0, f32));
+      }
       for (; j + A <= size1; j += A) for (let c = 0; c < A; c++) put(j + c, rowSum(src, ib + j + c, is0, size0, f32));
       for (; j < size1; j++) put(j, rowSum(src, ib + j, is0, size0, f32));
     } else if (is0 < is1) {

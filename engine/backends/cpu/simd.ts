@@ -2,7 +2,7 @@
 // and reduce.ts. Each returns false / null when it cannot run (no arena, output not in the arena, an
 // operand of another kind), and the caller keeps its loop; when it runs, the results are bit for bit the
 // loop's (see elementwise.wat).
-import { ARENA_STATE_BYTES, STAGING, STAGING_BYTES, arenaKernels, arenaOffset, freeScratch, heapF32, scratch } from './alloc';
+import { ARENA_STATE_BYTES, KERNEL_STATE, STAGING, STAGING_BYTES, arenaKernels, arenaOffset, freeScratch, heapF32, scratch } from './alloc';
 
 /** Rows shorter than this stay in JavaScript (the call and checks cost more than the loop). */
 export const SIMD_MIN_LEN = 256;
@@ -55,33 +55,88 @@ export function arithF32(op: ArithOp, od: ArrayLike<number>, o: number, ad: Arra
   }
 }
 
+/**
+ * od[o + j] = relu(ad[ia + j]) (kind 'relu') or, with bd: ad[ia + j] where bd[ib + j] > th, else 0
+ * (kind 'threshold': threshold_backward), for j < len, float32 contiguous, od in the arena. False when
+ * the kernels cannot run (then nothing is written).
+ */
+export function activationF32(kind: 'relu' | 'threshold', od: ArrayLike<number>, o: number, ad: ArrayLike<number>, ia: number,
+  len: number, bd: ArrayLike<number> | null = null, ib = 0, th = 0): boolean {
+  if (len < SIMD_MIN_LEN) return false;
+  const oo = arenaOffset(od);
+  if (oo < 0) return false;
+  const K = arenaKernels()!.k;
+  const tmp: number[] = [];
+  try {
+    const pa = operand(ad, ia, len, tmp);
+    if (pa < 0) return false;
+    if (kind === 'relu') { K.relu(pa, oo + 4 * o, len); return true; }
+    if (!bd || fr(th) !== th) return false;
+    const pb = operand(bd, ib, len, tmp);
+    if (pb < 0) return false;
+    K.threshold_bw(pa, pb, oo + 4 * o, len, th);
+    return true;
+  } finally {
+    for (const s of tmp) freeScratch(s);
+  }
+}
+
+/**
+ * od[o + j] = fmaf(al, yd[iy + j], xd[ix + j]) for j < len (float32 al and operands, od in the arena):
+ * the axpy kernel, with the elements it hands back formed by `exact` (random/fma.ts fma32). Bit for bit
+ * random/fma.ts axpy32. False when the kernels cannot run.
+ */
+export function axpyF32(len: number, al: number, yd: ArrayLike<number>, iy: number, xd: ArrayLike<number>, ix: number,
+  od: Float32Array, o: number, exact: (a: number, b: number, c: number) => number): boolean {
+  if (len < SIMD_MIN_LEN || fr(al) !== al) return false;
+  const oo = arenaOffset(od);
+  if (oo < 0) return false;
+  const K = arenaKernels()!.k;
+  const tmp: number[] = [];
+  try {
+    const py = operand(yd, iy, len, tmp), px = operand(xd, ix, len, tmp);
+    if (py < 0 || px < 0) return false;
+    for (let i = 0; i < len;) {
+      i += K.axpy(al, py + 4 * i, px + 4 * i, oo + 4 * (o + i), len - i);
+      if (i < len) { od[o + i] = exact(al, yd[iy + i], xd[ix + i]); i++; }
+    }
+    return true;
+  } finally {
+    for (const s of tmp) freeScratch(s);
+  }
+}
+
 /** Rows from which the cascade sum runs in WebAssembly. */
 export const SIMD_MIN_ROWS = 64;
 /** The state block of the calling thread (4 levels × 32 columns of float32). */
-const STATE = 0;
+const STATE = KERNEL_STATE;
 const STATE_BYTES = 512;
 export const STATE_SLOTS = ARENA_STATE_BYTES / STATE_BYTES;
 
 /**
- * reduce.ts cascadeColumns(d, start, 32, rows, f32 = true) in WebAssembly: the 32 column sums, or null
- * when it cannot run here (d not a Float32Array, too few rows, no arena).
+ * reduce.ts cascadeColumns(d, start, 32, rows, f32 = true) in WebAssembly — or, with a row stride other
+ * than 32, the cascade of each of the 32 columns d[start + c + i*rowStride] (reduce.ts cascade with
+ * stride rowStride, as the contiguous outer reductions of cascadeSum run it): the 32 column sums, or
+ * null when it cannot run here (d not a Float32Array, too few rows, no arena).
  */
-export function cascadeColumns32(d: ArrayLike<number>, start: number, rows: number, lp: number): Float64Array | null {
+export function cascadeColumns32(d: ArrayLike<number>, start: number, rows: number, lp: number, rowStride = 32): Float64Array | null {
   if (rows < SIMD_MIN_ROWS || !(d instanceof Float32Array)) return null;
   const A = arenaKernels();
   if (!A) return null;
   const heap = heapF32();
   heap.fill(0, STATE >> 2, (STATE + STATE_BYTES) >> 2);
   const at = arenaOffset(d);
-  if (at >= 0) A.k.cascade32(at + 4 * start, 0, rows, lp, STATE);
+  if (at >= 0) A.k.cascade32(at + 4 * start, 0, rows, lp, STATE, 4 * rowStride);
   else {
-    // a plain array: stream it through the staging area, resuming the cascade at each chunk's first row
-    // (the kernel addresses row i at src + 128*i, so src is shifted back by the chunk's first row; i32 wraps)
+    // a plain array: stream its rows through the staging area (32 floats each), resuming the cascade at
+    // each chunk's first row (the kernel addresses row i at src + 128*i, so src is shifted back by the
+    // chunk's first row; i32 wraps)
     const chunk = STAGING_BYTES / 128;
     for (let i0 = 0; i0 < rows; i0 += chunk) {
       const i1 = Math.min(rows, i0 + chunk);
-      heap.set(d.subarray(start + 32 * i0, start + 32 * i1), STAGING >> 2);
-      A.k.cascade32((STAGING - 128 * i0) | 0, i0, i1, lp, STATE);
+      if (rowStride === 32) heap.set(d.subarray(start + 32 * i0, start + 32 * i1), STAGING >> 2);
+      else for (let i = i0; i < i1; i++) heap.set(d.subarray(start + i * rowStride, start + i * rowStride + 32), (STAGING >> 2) + 32 * (i - i0));
+      A.k.cascade32((STAGING - 128 * i0) | 0, i0, i1, lp, STATE, 128);
     }
   }
   const out = new Float64Array(32);

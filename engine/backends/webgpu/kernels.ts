@@ -3,7 +3,8 @@
 // apply (an operand not on the GPU, a dtype WGSL lacks, too many dims), and the op then runs on the
 // CPU over the storages' host copies. Pipelines are cached by kernel key (here: sent once; the GPU side
 // keeps them). Results are float32 like the CPU's, not bit for bit (the GPU's exp, sum order, ...).
-// More kernels: kernelsCopy.ts (fills, writes into views, casts, where), kernelsNn.ts (softmax, NLL).
+// More kernels: kernelsCopy.ts (fills, writes into views, casts, where), kernelsNn.ts (softmax, NLL),
+// kernelsReduce.ts (max/min/arg*, prod, their backwards), kernelsIndex.ts (gather/scatter/index_*, embedding, cat/stack).
 import { DType, dtypes } from '../../dtype';
 import { coalesce, contiguousStrides, numel } from '../../shape';
 
@@ -29,12 +30,24 @@ export function launch(key: string, code: () => string, buffers: number[], param
 }
 export function countLaunch(family: string): void { launches.set(family, (launches.get(family) ?? 0) + 1); }
 
-/** Is `t` a float32/int32 tensor whose storage lives on the GPU? */
+/**
+ * Does `t`'s storage live on the GPU (float32/int32, bool/uint8 as u32 words, kernel-made int64 indices
+ * as i32 words: see storage.ts)? Kernels check the dtype they take.
+ */
 export function onGpu(t: unknown): t is Tensor {
   return t instanceof Tensor && t.storage.device.type === 'webgpu' && stateOf(t.storage).resident;
 }
 
 export const wgslType = (d: DType): 'f32' | 'i32' | null => (d === dtypes.float32 ? 'f32' : d === dtypes.int32 ? 'i32' : null);
+/** bool and uint8: stored on the device as one u32 word per element */
+export const isWordType = (d: DType): boolean => d === dtypes.bool || d === dtypes.uint8;
+/** The WGSL element type of a resident dtype's storage (f32, i32, or u32 for bool/uint8). */
+export const storageType = (d: DType): 'f32' | 'i32' | 'u32' | null => wgslType(d) ?? (isWordType(d) ? 'u32' : null);
+/** The host array type of a new storage of dtype `d` made by a kernel. */
+export const ctorOf = (d: DType): typeof Float32Array | typeof Int32Array | typeof Uint8Array =>
+  (d === dtypes.float32 ? Float32Array : d === dtypes.int32 ? Int32Array : Uint8Array);
+/** WGSL isnan that no fast-math assumption can fold away. */
+export const WGSL_ISNAN = 'fn isnan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }';
 
 export function groupsFor(n: number): [number, number, number] {
   const g = Math.max(1, Math.ceil(n / WG));
@@ -55,15 +68,21 @@ export type MapOperand = Tensor | number;
 /**
  * out = expr over broadcast operands, in `outDtype` (f32 or i32). In `expr` the operands are named
  * a, b, c, d, read as the WGSL type of `compute` (f32 or i32): at most 3 tensors, 4 operands in all.
- * null when it does not apply.
+ * A bool/uint8 tensor operand (u32 words) is converted to `compute` (exact: 0/1, 0..255). With outDtype
+ * bool, `expr` is a WGSL bool (the plain copy 'a' means a != 0, NaN true: a cast to bool), stored as u32
+ * 0/1. A bool/uint8 `compute` is allowed only for a plain copy ('a', same out dtype). int32 scalars are
+ * passed bit for bit (no trip through f32). null when it does not apply.
  */
 export function gpuMap(ops: MapOperand[], shape: readonly number[], compute: DType, outDtype: DType, expr: string): Tensor | null {
-  const ct = wgslType(compute), ot = wgslType(outDtype);
+  const copy = expr === 'a' && ops.length === 1;
+  const ct = wgslType(compute) ?? (copy && isWordType(compute) && outDtype === compute ? 'u32' : null);
+  const boolOut = outDtype === dtypes.bool && compute !== dtypes.bool;
+  const ot = boolOut ? 'u32' : ct === 'u32' ? 'u32' : wgslType(outDtype);
   if (!ct || !ot || ops.length > 4) return null;
   let anyGpu = false;
   for (const o of ops) {
     if (typeof o === 'number') continue;
-    if (!onGpu(o) || o.dtype !== compute) return null;
+    if (!onGpu(o) || (o.dtype !== compute && !(isWordType(o.dtype) && ct !== 'u32'))) return null;
     anyGpu = true;
   }
   if (!anyGpu) return null;
@@ -73,19 +92,22 @@ export function gpuMap(ops: MapOperand[], shape: readonly number[], compute: DTy
   const flat = tensors.every((t) => t.isContiguous && numel(t.shape) === n);
   const co = coalesce(shape, tensors.map((t) => broadcastStridesOf(t, shape)));
   if (!flat && co.shape.length > MAX_DIMS) return null;
-  const out = gpuStorage(n, outDtype === dtypes.float32 ? Float32Array : Int32Array);
+  const out = gpuStorage(n, ctorOf(outDtype));
   const res = new Tensor(out, shape.slice(), contiguousStrides(shape), 0, outDtype);
   if (n === 0) return res;
   const names = ['a', 'b', 'c', 'd'];
-  const key = `map:${ct}:${ot}:${flat ? 'flat' : 'nd'}:${ops.map((o) => (typeof o === 'number' ? 's' : 't')).join('')}:${expr}`;
+  const intScalar = (o: number) => ct === 'i32' && Number.isInteger(o) && o >= -(2 ** 31) && o < 2 ** 31;
+  const opKey = ops.map((o) => (typeof o === 'number' ? (intScalar(o) ? 'S' : 's') : o.dtype === compute ? 't' : 'u')).join('');
+  const body = boolOut ? `select(0u, 1u, ${copy ? (ct === 'f32' ? 'isnan(a) || a != 0.0' : `a != ${ct}(0)`) : expr})` : `${ot}(${expr})`;
+  const key = `map:${ct}:${ot}:${flat ? 'flat' : 'nd'}:${opKey}:${boolOut ? 'bool:' : ''}${expr}`;
   const code = () => {
     const decl: string[] = [];
     const load: string[] = [];
     let ti = 0;
     ops.forEach((o, k) => {
-      if (typeof o === 'number') { load.push(`let ${names[k]} = ${ct}(p.sc[${k}]);`); return; }
-      decl.push(`@group(0) @binding(${ti}) var<storage, read> x${ti}: array<${ct}>;`);
-      load.push(flat ? `let ${names[k]} = x${ti}[p.off[${ti}] + i];` : `let ${names[k]} = x${ti}[o${ti}];`);
+      if (typeof o === 'number') { load.push(intScalar(o) ? `let ${names[k]} = bitcast<i32>(p.sc[${k}]);` : `let ${names[k]} = ${ct}(p.sc[${k}]);`); return; }
+      decl.push(`@group(0) @binding(${ti}) var<storage, read> x${ti}: array<${o.dtype === compute ? ct : 'u32'}>;`);
+      load.push(flat ? `let ${names[k]} = ${ct}(x${ti}[p.off[${ti}] + i]);` : `let ${names[k]} = ${ct}(x${ti}[o${ti}]);`);
       ti++;
     });
     const walk = flat ? '' : `
@@ -101,20 +123,21 @@ export function gpuMap(ops: MapOperand[], shape: readonly number[], compute: DTy
 @group(0) @binding(${ti}) var<storage, read_write> y: array<${ot}>;
 struct P { n: u32, nd: u32, w: u32, pad: u32, off: vec4<u32>, sc: vec4<f32>, shape: array<vec4<u32>, 2>, st0: array<vec4<u32>, 2>, st1: array<vec4<u32>, 2>, st2: array<vec4<u32>, 2> }
 @group(0) @binding(${ti + 1}) var<uniform> p: P;
+${WGSL_ISNAN}
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let i = g.x + g.y * p.w;
   if (i >= p.n) { return; }${walk}
   ${load.join('\n  ')}
-  y[i] = ${ot}(${expr});
+  y[i] = ${body};
 }`;
   };
-  // uniform block: 4 u32, off vec4, sc vec4 (f32), shape 8, st0..st2 8 each = 16 + 16 + 16 + 32 + 96 bytes
+  // uniform block: 4 u32, off vec4, sc vec4 (f32, or i32 bits), shape 8, st0..st2 8 each = 16 + 16 + 16 + 32 + 96 bytes
   const params = new ArrayBuffer(176);
-  const u = new Uint32Array(params), f = new Float32Array(params);
+  const u = new Uint32Array(params), f = new Float32Array(params), si = new Int32Array(params);
   const groups = groupsFor(n);
   u[0] = n; u[1] = co.shape.length; u[2] = groups[0] * WG;
   tensors.forEach((t, k) => { u[4 + k] = t.offset; });
-  ops.forEach((o, k) => { if (typeof o === 'number') f[8 + k] = o; });
+  ops.forEach((o, k) => { if (typeof o === 'number') { if (intScalar(o)) si[8 + k] = o; else f[8 + k] = o; } });
   co.shape.forEach((s, d) => { u[12 + d] = s; });
   co.strides.forEach((st, k) => st.forEach((s, d) => { u[20 + 8 * k + d] = s; }));
   const bufs = tensors.map((t) => stateOf(t.storage).deviceBuffer(t.storage));

@@ -1,12 +1,13 @@
 // nn kernels of the webgpu device: softmax / log_softmax along the last dim and their backwards (one
-// workgroup per row: max, sum of exp, then the write; tree reductions in workgroup memory), and the NLL
+// workgroup per row: max, sum of exp, then the write; tree reductions in workgroup memory), along another
+// dim (one thread per (outer, inner) column, summing in sequence like the CPU's kernel), and the NLL
 // loss (forward and backward) over input [N, C, S] with class-index targets. Targets are int64, which
 // has no WGSL type: their host copy is current, so they are checked there (bounds) and uploaded as i32
 // (a write, no read back). null when a kernel does not apply; the op then runs on the CPU.
 import { dtypes } from '../../dtype';
 import { contiguousStrides, numel } from '../../shape';
 import { Tensor, webgpu } from '../../tensor';
-import { WG, gpuMap, gpuReduce, groupsFor, launch, onGpu } from './kernels';
+import { WG, WGSL_ISNAN, gpuMap, gpuReduce, groupsFor, launch, onGpu } from './kernels';
 import { gpuStorage, stateOf } from './storage';
 
 const buf = (t: Tensor) => stateOf(t.storage).deviceBuffer(t.storage);
@@ -143,6 +144,107 @@ ${SLEEF_EXPF}
   let sum = part[0];
   for (var c = l.x; c < p.cols; c += ${WG}u) {
     ${log ? 'R[ob + c] = fma(-sexp(Y[yb + c]), sum, G[gb + c]);' : 'R[ob + c] = Y[yb + c] * (G[gb + c] - sum);'}
+  }
+}`;
+}
+
+/** outer × size × inner of a contiguous tensor split at `dim`. */
+function around(shape: readonly number[], dim: number): [number, number, number] {
+  let outer = 1, inner = 1;
+  for (let i = 0; i < dim; i++) outer *= shape[i];
+  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, shape.length ? shape[dim] : 1, inner];
+}
+
+/**
+ * softmax (or log_softmax) of contiguous float32 `x` along `dim` (any dim; meant for the non-last ones):
+ * one thread per (outer, inner) column, max then the sum of exp in sequence, then exp / sum or
+ * x − max − log(sum), as the CPU's non-last-dim kernel. null when it does not apply.
+ */
+export function gpuSoftmaxDim(x: Tensor, dim: number, log: boolean): Tensor | null {
+  if (!onGpu(x) || x.dtype !== dtypes.float32 || !dense(x) || dim < 0 || dim >= Math.max(x.ndim, 1)) return null;
+  const n = x.numel();
+  const out = gpuStorage(n, Float32Array);
+  const res = new Tensor(out, x.shape.slice(), contiguousStrides(x.shape), 0, dtypes.float32);
+  if (n === 0) return res;
+  const [outer, size, inner] = around(x.shape, dim);
+  const cols = outer * inner;
+  const groups = groupsFor(cols);
+  const params = new Uint32Array([cols, size, inner, x.offset, groups[0] * WG, 0, 0, 0]).buffer;
+  launch(`softmax:${log ? 'log' : 'exp'}:dim`, () => softmaxDimCode(log), [buf(x), stateOf(out).buffer], params, groups);
+  stateOf(out).written();
+  return res;
+}
+
+const COLUMN = `struct P { cols: u32, size: u32, inner: u32, off: u32, w: u32, off2: u32, pad0: u32, pad1: u32 }
+fn colBase(col: u32) -> u32 { return (col / p.inner) * p.size * p.inner + col % p.inner; }`;
+
+function softmaxDimCode(log: boolean): string {
+  return `@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+${COLUMN}
+@group(0) @binding(2) var<uniform> p: P;
+${WGSL_ISNAN}
+${SLEEF_EXPF}
+@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let col = g.x + g.y * p.w;
+  if (col >= p.cols) { return; }
+  let ob = colBase(col);
+  let xb = p.off + ob;
+  var m = X[xb];
+  for (var d = 1u; d < p.size; d++) { let v = X[xb + d * p.inner]; m = select(v, m, isnan(m) || (!isnan(v) && m > v)); }
+  var sum = 0.0;
+  for (var d = 0u; d < p.size; d++) {
+    let z = sexp(X[xb + d * p.inner] - m);
+    ${log ? '' : 'Y[ob + d * p.inner] = z;'}
+    sum = sum + z;
+  }
+  ${log ? 'let ls = log(sum);' : ''}
+  for (var d = 0u; d < p.size; d++) {
+    let k = ob + d * p.inner;
+    ${log ? 'Y[k] = (X[xb + d * p.inner] - m) - ls;' : 'Y[k] = Y[k] / sum;'}
+  }
+}`;
+}
+
+/** The backward of softmax / log_softmax along any `dim` (one thread per column, fused sums in sequence), or null. */
+export function gpuSoftmaxBackwardDim(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor | null {
+  if (!onGpu(g) || !onGpu(y) || g.dtype !== dtypes.float32 || y.dtype !== dtypes.float32 || !dense(g) || !dense(y)) return null;
+  if (g.shape.length !== y.shape.length || g.shape.some((s, d) => s !== y.shape[d]) || dim < 0 || dim >= Math.max(y.ndim, 1)) return null;
+  const n = y.numel();
+  const out = gpuStorage(n, Float32Array);
+  const res = new Tensor(out, y.shape.slice(), contiguousStrides(y.shape), 0, dtypes.float32);
+  if (n === 0) return res;
+  const [outer, size, inner] = around(y.shape, dim);
+  const cols = outer * inner;
+  const groups = groupsFor(cols);
+  const params = new Uint32Array([cols, size, inner, g.offset, groups[0] * WG, y.offset, 0, 0]).buffer;
+  launch(`softmax_backward:${log ? 'log' : 'exp'}:dim`, () => softmaxBackwardDimCode(log), [buf(g), buf(y), stateOf(out).buffer], params, groups);
+  stateOf(out).written();
+  return res;
+}
+
+function softmaxBackwardDimCode(log: boolean): string {
+  return `@group(0) @binding(0) var<storage, read> G: array<f32>;
+@group(0) @binding(1) var<storage, read> Y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> R: array<f32>;
+${COLUMN}
+@group(0) @binding(3) var<uniform> p: P;
+${SLEEF_EXPF}
+@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let col = gid.x + gid.y * p.w;
+  if (col >= p.cols) { return; }
+  let ob = colBase(col);
+  let gb = p.off + ob;
+  let yb = p.off2 + ob;
+  var sum = 0.0;
+  for (var d = 0u; d < p.size; d++) {
+    let k = d * p.inner;
+    ${log ? 'sum = sum + G[gb + k];' : 'sum = fma(G[gb + k], Y[yb + k], sum);'}
+  }
+  for (var d = 0u; d < p.size; d++) {
+    let k = d * p.inner;
+    ${log ? 'R[ob + k] = fma(-sexp(Y[yb + k]), sum, G[gb + k]);' : 'R[ob + k] = (G[gb + k] - sum) * Y[yb + k];'}
   }
 }`;
 }

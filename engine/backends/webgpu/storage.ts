@@ -1,7 +1,17 @@
 // Storages on the webgpu device. A storage keeps a host array and a device buffer, either or both
-// current. float32 and int32 storages live on the GPU (WGSL's f32 and i32); the other dtypes (bool,
-// uint8, int8/16, int64, float64, float16, bfloat16) have no WGSL type, so their storages stay in host
-// memory and their ops run on the CPU (a one-time note says so; values are never narrowed).
+// current. Resident storages hold one 4-byte word per element on the GPU:
+//   - float32 and int32 (and float16/bfloat16, whose host arrays are float32): WGSL's f32 / i32;
+//   - bool and uint8 (host Uint8Array): one u32 word per element (0/1 for bool), widened on upload and
+//     narrowed back on download (a bool mask made by a GPU comparison has no host copy until read);
+//   - int64 made by a GPU kernel (argmax/argmin/max/min indices, gpuStorage(n, Float64Array)): i32
+//     words whose values the kernel knows to lie in [0, bound) (GpuState.bound); the host copy
+//     (Float64Array, as every int64 host array) is widened on download. Once the host copy may have
+//     been written (storage.data), such a storage becomes host-only like any other int64 storage, so
+//     values are never narrowed.
+// The other dtypes (int8/16, int64 and float64 made on the host) have no WGSL type, so their storages
+// stay in host memory and their ops run on the CPU (a one-time note says so; values are never narrowed).
+// Index tensors of the index kernels (kernelsIndex.ts) are int64 host values: they are checked there and
+// uploaded as i32 (a write, never a read back).
 //
 // Host access goes through Storage.data. Reading the host copy of a storage whose buffer is current
 // costs a download; a caller that may write makes the buffer stale (it is uploaded again before the
@@ -28,8 +38,28 @@ export function client(): GpuClient {
 export function hasClient(): boolean { return clientRef !== null; }
 export function dropClient(): void { clientRef?.close(); clientRef = null; }
 
-/** Does a storage of this array type live on the GPU? */
-export const residentArray = (a: { BYTES_PER_ELEMENT: number; constructor: unknown }) => a.constructor === Float32Array || a.constructor === Int32Array;
+/** Does a storage of this host array type live on the GPU (when made from host values)? */
+export const residentArray = (a: { BYTES_PER_ELEMENT: number; constructor: unknown }) =>
+  a.constructor === Float32Array || a.constructor === Int32Array || a.constructor === Uint8Array;
+
+/** A host copy from the device's 4-byte words (bool/uint8 from u32, kernel-made int64 from i32). */
+function fromWords(bytes: Uint8Array, ctor: new (n: number) => StorageArray, n: number): StorageArray {
+  const arr = new ctor(n);
+  if (ctor === Float32Array || ctor === Int32Array) new Uint8Array((arr as Float32Array).buffer).set(bytes);
+  else if (ctor === Uint8Array) arr.set(new Uint32Array(bytes.buffer, bytes.byteOffset, n));
+  else arr.set(new Int32Array(bytes.buffer, bytes.byteOffset, n));
+  return arr;
+}
+
+/** The device's 4-byte words of a host array. */
+function toWords(a: StorageArray): ArrayBufferView {
+  if (a instanceof Float32Array || a instanceof Int32Array) return a;
+  if (a instanceof Uint8Array) return Uint32Array.from(a);
+  for (let i = 0; i < a.length; i++) {
+    if (!(a[i] === (a[i] | 0))) throw new Error('internal: an int64 value outside int32 on a resident storage');
+  }
+  return Int32Array.from(a);
+}
 
 export class GpuState implements DeviceState {
   readonly serial = deviceContext.serial++;
@@ -37,20 +67,23 @@ export class GpuState implements DeviceState {
   buffer = 0;
   hostValid: boolean;
   gpuValid: boolean;
-  constructor(readonly length: number, readonly resident: boolean, readonly ctor: new (n: number) => StorageArray, hasHost: boolean, onGpu: boolean) {
+  /** kernel-made int64 indices: every value is in [0, bound) (-1: unknown) */
+  bound = -1;
+  constructor(readonly length: number, public resident: boolean, readonly ctor: new (n: number) => StorageArray, hasHost: boolean, onGpu: boolean) {
     this.hostValid = hasHost;
     this.gpuValid = onGpu;
   }
 
   host(s: Storage, write = true): StorageArray {
     if (!this.hostValid) {
-      const bytes = client().read(this.buffer, 0, this.length * 4);
-      const arr = new this.ctor(this.length);
-      new Uint8Array((arr as Float32Array).buffer).set(bytes);
-      s.hostArray = arr;
+      s.hostArray = fromWords(client().read(this.buffer, 0, this.length * 4), this.ctor, this.length);
       this.hostValid = true;
     }
-    if (write && this.serial >= deviceContext.readOnlyBelow) this.gpuValid = false;
+    if (write && this.serial >= deviceContext.readOnlyBelow) {
+      this.gpuValid = false;
+      // int64 is resident only as a kernel's output: written on the host, it stays there (never narrowed)
+      if (this.ctor === Float64Array) { this.resident = false; this.bound = -1; }
+    }
     return s.hostArray;
   }
 
@@ -60,7 +93,7 @@ export class GpuState implements DeviceState {
     const c = client();
     if (this.buffer === 0) this.buffer = c.create(this.length * 4, s);
     if (!this.gpuValid) {
-      c.write(this.buffer, s.hostArray as unknown as ArrayBufferView);
+      c.write(this.buffer, toWords(s.hostArray));
       this.gpuValid = true;
     }
     return this.buffer;
@@ -90,7 +123,6 @@ deviceStates.webgpu = (s, data, length) => {
 
 const HOST_KINDS: [unknown, string][] = [
   [Float64Array, 'float64 and int64 (WGSL has no 64-bit types)'],
-  [Uint8Array, 'bool and uint8 (WGSL has no 8-bit types)'],
   [Int8Array, 'int8 (WGSL has no 8-bit types)'],
   [Int16Array, 'int16 (WGSL has no 16-bit integers)'],
 ];
@@ -101,8 +133,12 @@ function noteHostDtype(data: StorageArray): void {
   warnOnce('UserWarning', `webgpu: ${kind} tensors on the webgpu device are kept in host memory and their ops run on the CPU (values are never narrowed)`);
 }
 
-/** A new webgpu storage of `length` float32 or int32 elements whose buffer a kernel is about to fill. */
-export function gpuStorage(length: number, ctor: typeof Float32Array | typeof Int32Array): Storage {
+/**
+ * A new webgpu storage of `length` elements whose buffer a kernel is about to fill: float32 / int32, bool
+ * (Uint8Array host type, u32 words) or int64 indices (Float64Array host type, i32 words: set the state's
+ * bound).
+ */
+export function gpuStorage(length: number, ctor: typeof Float32Array | typeof Int32Array | typeof Uint8Array | typeof Float64Array): Storage {
   fillCtor = ctor;
   return new Storage(null, webgpu, length);
 }

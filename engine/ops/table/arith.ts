@@ -11,7 +11,8 @@ import { defineOps, OpDef } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, callKw, resultTypeOf, sumToShape, toTensor, wrapScalar } from '../util';
 import { checkSupport, gpuElementwise, mapBinary, recordNotImplemented, stepRound } from './elementwiseUtil';
-import { ADD, DIV, MUL, SUB, newTensor } from '../../backends/cpu/elementwise';
+import { ADD, DIV, MUL, SUB, newTensor, outputFor } from '../../backends/cpu/elementwise';
+import { axpyF32 } from '../../backends/cpu/simd';
 
 /** Elementwise binary kernel with promotion: compute in the common dtype. */
 export function binary(a: Tensor, b: Tensor, f: (x: number, y: number) => number, outDtype?: import('../../dtype').DType): Tensor {
@@ -46,8 +47,11 @@ function axpyFast(self: Tensor, other: Tensor, common: DType, al: number): Tenso
   if (common !== dtypes.float32 || al === 1 || al === -1 || self.dtype !== common || other.dtype !== common) return null;
   if (!self.isContiguous || !other.isContiguous || self.device.type !== 'cpu' || other.device.type !== 'cpu') return null;
   if (self.ndim !== other.ndim || !self.shape.every((s, i) => s === other.shape[i])) return null;
-  const out = newTensor(self.shape, common);
-  axpy32(self.numel(), al, other.storage.data, other.offset, self.storage.data, self.offset, out.storage.data, 0);
+  const out = outputFor(self.shape, common, false, self, other);
+  const n = self.numel(), od = out.storage.data as Float32Array;
+  if (!axpyF32(n, al, other.storage.data, other.offset, self.storage.data, self.offset, od, 0, fma32)) {
+    axpy32(n, al, other.storage.data, other.offset, self.storage.data, self.offset, od, 0);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Op table: comparisons (eq/ne/lt/le/gt/ge and their aliases, Tensor or Scalar other, bool result),
 // logical_and/or/xor/not, isclose/allclose/equal. Operands are compared in their promoted dtype, so a
 // Python scalar is first cast to that dtype (uint8 < -1 compares with 255, like PyTorch).
-import { dtypes, getDefaultDType } from '../../dtype';
+import { DType, dtypes, getDefaultDType } from '../../dtype';
 import { check } from '../../errors';
 import { Tensor } from '../../tensor';
 import { shapeEq } from '../../shape';
@@ -9,7 +9,7 @@ import { defineOps, OpDef, SampleCase } from '../spec';
 import { inplaceVariant, shortTypeName } from '../inplace';
 import { call, castTensor, resultTypeOf, toTensor } from '../util';
 import { record } from '../../autograd';
-import { cppDouble, mapBinary, mapUnary, stepRound } from './elementwiseUtil';
+import { cppDouble, gpuElementwise, mapBinary, mapUnary, stepRound } from './elementwiseUtil';
 
 const CMP: [string, string[], string, (x: number, y: number) => boolean][] = [
   ['eq', [], 'input == other', (x, y) => x === y],
@@ -20,6 +20,17 @@ const CMP: [string, string[], string, (x: number, y: number) => boolean][] = [
   ['ge', ['greater_equal'], 'input >= other', (x, y) => x >= y],
 ];
 
+/**
+ * The WGSL form of each comparison (a bool). NaN compares unequal and unordered, as on the CPU: for
+ * float32 it is tested by its bits (isnan), so no fast-math assumption on a GPU compiler changes that.
+ */
+const WGSL_CMP: Record<string, string> = { eq: 'a == b', ne: 'a != b', lt: 'a < b', le: 'a <= b', gt: 'a > b', ge: 'a >= b' };
+const wgslCompare = (name: string, common: DType): string => {
+  const e = WGSL_CMP[name];
+  if (common !== dtypes.float32) return e;
+  return name === 'ne' ? `isnan(a) || isnan(b) || ${e}` : `!isnan(a) && !isnan(b) && ${e}`;
+};
+
 const cmpSamples: SampleCase[] = [
   { args: [{ t: [2, 3] }, { t: [3] }] },
   { args: [{ t: [4], dtype: 'int64' }, { f: 2.5 }], method: true },
@@ -27,15 +38,17 @@ const cmpSamples: SampleCase[] = [
   { args: [{ t: [3], dtype: 'int32' }, { t: [], dtype: 'float64', values: [1.5] }] },
 ];
 
-function compare(self: Tensor, other: Tensor, f: (x: number, y: number) => boolean): Tensor {
+/** Compared in the promoted dtype; on the GPU (a bool mask there) for float32/int32 operands on the device. */
+function compare(self: Tensor, other: Tensor, f: (x: number, y: number) => boolean, name?: string): Tensor {
   const common = resultTypeOf(self, other);
-  return mapBinary(self, other, common, dtypes.bool, (x, y) => (f(x, y) ? 1 : 0));
+  return (name ? gpuElementwise([self, other], common, dtypes.bool, wgslCompare(name, common)) : null)
+    ?? mapBinary(self, other, common, dtypes.bool, (x, y) => (f(x, y) ? 1 : 0));
 }
 
 const cmpDefs: OpDef[] = CMP.map(([name, aliases, doc, f]) => ({
   name, aliases, sig: [`${name}(Tensor self, Tensor other)`, `${name}(Tensor self, Scalar other)`],
   doc: `Elementwise ${doc} (bool result, broadcasting, compared in the promoted dtype).`,
-  impl: (a) => compare(a.self, toTensor(a.other), f),
+  impl: (a) => compare(a.self, toTensor(a.other), f, name),
   samples: cmpSamples,
 }));
 
@@ -43,13 +56,13 @@ const cmpDefs: OpDef[] = CMP.map(([name, aliases, doc, f]) => ({
  * In-place comparisons (x.eq_(y)): self receives 0/1 in its own dtype. The node (EqBackward0 for a
  * Scalar, EqBackward1 for a Tensor) passes zero gradients. Aliases get their own name_.
  */
-function cmpInplaceDef(d: OpDef, f: (x: number, y: number) => boolean): OpDef {
+function cmpInplaceDef(d: OpDef, f: (x: number, y: number) => boolean, cmp: string): OpDef {
   const node = d.name[0].toUpperCase() + d.name.slice(1);
   return inplaceVariant({
     ...d,
     impl: (a, ov) => {
       const self: Tensor = a.self, other = toTensor(a.other);
-      const out = compare(self, other, f);
+      const out = compare(self, other, f, cmp);
       if (!self.requiresGrad && !(other.requiresGrad && ov === 0)) return out;
       const res = castTensor(out, self.dtype);
       record(`${node}Backward${ov === 0 ? 1 : 0}`, ov === 0 ? [self, other] : [self], res, () => [call('zeros_like', self), ov === 0 ? call('zeros_like', other) : null]);
@@ -57,7 +70,7 @@ function cmpInplaceDef(d: OpDef, f: (x: number, y: number) => boolean): OpDef {
     },
   });
 }
-const cmpInplace: OpDef[] = cmpDefs.flatMap((d, i) => [d.name, ...(d.aliases ?? [])].map((n) => ({ ...cmpInplaceDef(d, CMP[i][3]), name: `${n}_` })));
+const cmpInplace: OpDef[] = cmpDefs.flatMap((d, i) => [d.name, ...(d.aliases ?? [])].map((n) => ({ ...cmpInplaceDef(d, CMP[i][3], CMP[i][0]), name: `${n}_` })));
 
 const truthy = (x: number) => x !== 0; // NaN is truthy
 

@@ -8,7 +8,8 @@ import { broadcastShapes } from '../../shape';
 import { Tensor } from '../../tensor';
 import { warnOnce } from '../../warnings';
 import { copyInto } from '../../backends/cpu/elementwise';
-import { gpuMap, onGpu } from '../../backends/webgpu/kernels';
+import { arenaFill } from '../../backends/cpu/alloc';
+import { gpuMap, isWordType, onGpu, wgslType } from '../../backends/webgpu/kernels';
 import { gpuFull, gpuWhere } from '../../backends/webgpu/kernelsCopy';
 import { defineOps, OpDef } from '../spec';
 import { checkInplaceLeaf, commitInPlace, inplaceVariant, shortTypeName } from '../inplace';
@@ -32,7 +33,7 @@ function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor
   }
   const d = resultTypeOf(x, y);
   const a = toTensor(x), b = toTensor(y);
-  // on the GPU for float32 operands there; the bool mask stays in host memory and is uploaded (see kernelsCopy.ts)
+  // on the GPU for float32/int32 operands there, with a bool mask there (a comparison's, or uploaded from the host) or a 0-dim CPU one
   const out = gpuWhere(cond, gpuArg(a, d), gpuArg(b, d), broadcastShapes(cond.shape, broadcastShapes(a.shape, b.shape)), d)
     ?? mapTernary(cond, a, b, d, d, (c, u, v) => (c ? u : v));
   const self = x instanceof Tensor ? x : null, other = y instanceof Tensor ? y : null;
@@ -91,7 +92,9 @@ function maskedFill(self: Tensor, mask: Tensor, value: Tensor | Scalar): Tensor 
   }
   const fill = self.dtype === dtypes.bool ? (v !== 0 ? 1 : 0) : checkedScalar(v, self.dtype);
   const m = maskToBool(mask);
-  const out = mapBinary(self, m, self.dtype, self.dtype, (x, c) => (c ? fill : x));
+  // on the GPU for a float32/int32 self and a bool mask there (the value is a uniform)
+  const out = (onGpu(self) && onGpu(m) && wgslType(self.dtype) ? gpuMap([m, self, fill], broadcastShapes(self.shape, m.shape), self.dtype, self.dtype, 'select(b, c, a != 0)') : null)
+    ?? mapBinary(self, m, self.dtype, self.dtype, (x, c) => (c ? fill : x));
   const vt = value instanceof Tensor ? value : null;
   record(vt ? 'MaskedFillBackward1' : 'MaskedFillBackward0', vt ? [self, vt] : [self], out, ([g]) => [
     self.requiresGrad ? sumToShape(call('masked_fill', g!, m, 0), self.shape) : null,
@@ -196,6 +199,13 @@ export default defineOps([
     samples: [{ args: [{ t: [2, 3], grad: true }], method: true }, { args: [{ t: [3], dtype: 'int32' }] }],
     impl: (a) => {
       const self: Tensor = a.self;
+      if (!self.requiresGrad && self.device.type === 'cpu' && self.isContiguous
+        && arenaFill(self.storage.data, 0, self.offset, self.offset + self.numel())) {
+        // a large float32 tensor outside autograd (optimizers' zero_grad): cleared where it is
+        checkInplaceLeaf(self);
+        self.bumpVersion();
+        return self;
+      }
       const out = filledLike(self, 0);
       return writeInPlace(self, out, 'ZeroBackward0', [self], (g) => [call('zeros_like', g)]);
     },
@@ -216,7 +226,9 @@ export default defineOps([
         throw runtimeError(`output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${target.join(', ')}]`);
       }
       // between GPU storages: a cast copy there (then written into self like the CPU's)
-      let out = onGpu(self) && onGpu(src) ? gpuMap([src], self.shape, src.dtype, self.dtype, 'a') : null;
+      // (a bool/uint8 src is read as self's dtype: exact)
+      const compute = isWordType(src.dtype) && wgslType(self.dtype) ? self.dtype : src.dtype;
+      let out = onGpu(self) && onGpu(src) ? gpuMap([src], self.shape, compute, self.dtype, 'a') : null;
       if (!out) {
         out = newTensor(self.shape, self.dtype);
         copyInto(out, src);

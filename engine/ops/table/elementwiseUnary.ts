@@ -9,6 +9,8 @@ import { inplaceVariant } from '../inplace';
 import { call, resultTypeOf } from '../util';
 import { checkSupport, gpuElementwise, mapBinary, mapUnary, stepRound, Support } from './elementwiseUtil';
 import { rint } from './elementwiseMath';
+import { newTensor } from '../../backends/cpu/elementwise';
+import { SIMD_MIN_LEN, activationF32 } from '../../backends/cpu/simd';
 
 const zerosLike = (g: Tensor) => call('zeros_like', g);
 
@@ -100,6 +102,7 @@ const reluDef: OpDef = {
     checkSupport('clamp_min_cpu', self.dtype, { half: false });
     const zero = self.dtype === dtypes.float32 ? '0.0' : '0';
     const out = gpuElementwise([self], self.dtype, self.dtype, `select(a, ${zero}, a < ${zero})`)
+      ?? simdActivation(self, null, 0)
       ?? mapUnary(self, self.dtype, self.dtype, (x) => (x < 0 ? 0 : x));
     record('ReluBackward0', [self], out, ([g]) => [call('threshold_backward', g, out, 0)], (n) => n.save(out, true));
     return out;
@@ -155,6 +158,21 @@ function predicate(name: string, doc: string, f: (x: number) => boolean, floatOn
   };
 }
 
+/**
+ * relu(x) (g null) or threshold_backward(g, x, th) through the SIMD kernels: contiguous float32 CPU
+ * operands of one shape (the result in the storage arena); null where they do not apply.
+ */
+function simdActivation(x: Tensor, g: Tensor | null, th: number): Tensor | null {
+  const n = x.numel();
+  if (n < SIMD_MIN_LEN || x.dtype !== dtypes.float32 || !x.isContiguous || x.device.type !== 'cpu') return null;
+  if (g && (g.dtype !== dtypes.float32 || !g.isContiguous || g.device.type !== 'cpu' || g.ndim !== x.ndim || !g.shape.every((s, i) => s === x.shape[i]))) return null;
+  const out = newTensor(x.shape, dtypes.float32, false);
+  const od = out.storage.data;
+  const ok = g ? activationF32('threshold', od, 0, g.storage.data, g.offset, n, x.storage.data, x.offset, th)
+    : activationF32('relu', od, 0, x.storage.data, x.offset, n);
+  return ok ? out : null;
+}
+
 /** threshold_backward(grad, self, threshold): grad where self > threshold, else 0 (relu's derivative). */
 const thresholdBackwardDef: OpDef = {
   name: 'threshold_backward', ns: 'internal', variants: ['function'],
@@ -166,6 +184,7 @@ const thresholdBackwardDef: OpDef = {
     const d = resultTypeOf(g, self);
     // on the GPU: float32 operands (the threshold is a float32 uniform)
     const out = (d === dtypes.float32 && g.dtype === d && self.dtype === d ? gpuElementwise([g, self], d, d, 'select(a, 0.0, b <= c)', [th]) : null)
+      ?? simdActivation(self, g, th)
       ?? mapBinary(g, self, d, d, (u, x) => (x <= th ? 0 : u));
     record('ThresholdBackwardBackward0', [g, self], out, ([gg]) => [
       call('threshold_backward', gg!, self, a.threshold), call('zeros_like', gg!),

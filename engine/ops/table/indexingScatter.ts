@@ -11,11 +11,13 @@ import { defineOps, OpDef } from '../spec';
 import { inplaceVariant, shortTypeName } from '../inplace';
 import { call, callKw, contiguous, newTensor } from '../util';
 import { fmt } from './shapeUtil';
+import { gpuGather, gpuIndexAdd, gpuIndexSelect, gpuScatter } from '../../backends/webgpu/kernelsIndex';
 
 const idxError = (msg: string) => new TorchError('IndexError', msg);
 const nonEmptyDim = (t: Tensor) => (t.ndim === 0 ? 1 : t.ndim);
 const nonEmptySize = (t: Tensor, d: number) => (t.ndim === 0 ? 1 : t.shape[d]);
-const zerosOf = (shape: readonly number[], like: Tensor) => callKw('zeros', [shape.slice()], { dtype: like.dtype });
+// on like's device (a backward's zeros go where its gradient is, as PyTorch's grad.options())
+const zerosOf = (shape: readonly number[], like: Tensor) => callKw('zeros', [shape.slice()], { dtype: like.dtype, device: like.device });
 const sizesOf = (t: Tensor) => (t.ndim === 0 ? [1] : t.shape);
 const stridesOf = (t: Tensor) => (t.ndim === 0 ? [1] : t.strides);
 
@@ -55,7 +57,7 @@ function scatterShapeCheck(self: Tensor, dim: number, index: Tensor, src: Tensor
 
 function gather(self: Tensor, dim: number, index: Tensor): Tensor {
   const d = wrapDim(dim, self.ndim);
-  const out = newTensor(index.shape, self.dtype);
+  let out: Tensor | null = null;
   if (index.numel() > 0) {
     check(index.dtype.name === 'int64', 'gather(): Expected dtype int64 for index');
     check(nonEmptyDim(self) === nonEmptyDim(index), 'Index tensor must have the same number of dimensions as input tensor');
@@ -63,9 +65,14 @@ function gather(self: Tensor, dim: number, index: Tensor): Tensor {
       if (k === d) continue;
       check(nonEmptySize(index, k) <= nonEmptySize(self, k), () => `Size does not match at dimension ${k} expected index ${fmt(index.shape)} to be smaller than self ${fmt(self.shape)} apart from dimension ${d}`);
     }
-    const od = out.storage.data, sd = self.storage.data;
-    forEachScatter(self, d, index, (k, t) => { od[k] = sd[t]; });
+    out = gpuGather(self, d, index);
+    if (!out) {
+      out = newTensor(index.shape, self.dtype);
+      const od = out.storage.data, sd = self.storage.data;
+      forEachScatter(self, d, index, (k, t) => { od[k] = sd[t]; });
+    }
   }
+  out ??= newTensor(index.shape, self.dtype);
   record('GatherBackward0', [self], out, ([g]) => [call('scatter_add', zerosOf(self.shape, g!), d, index, g!)]);
   return out;
 }
@@ -79,18 +86,11 @@ function scatter(self: Tensor, dim: number, index: Tensor, src: Tensor | null, v
   if (src) check(src.dtype === self.dtype, () => `scatter(): Expected self.dtype to be equal to src.dtype`);
   scatterShapeCheck(self, d, index, src);
   if (reduce !== null) check(reduce === 'add' || reduce === 'multiply', 'reduce argument must be either add or multiply.');
-  const out = contiguous(self, true);
-  const od = out.storage.data;
   const dt = self.dtype;
   const v = value === null ? 0 : castValue(dt, scalarValue(value));
-  const sOffs = src ? new Tensor(src.storage, sizesOf(index), stridesOf(src).slice(0, sizesOf(index).length), src.offset, src.dtype).offsets() : null;
-  const sd = src?.storage.data;
-  const combine = add || reduce === 'add' ? (a: number, b: number) => a + b : reduce === 'multiply' ? (a: number, b: number) => a * b : (_a: number, b: number) => b;
-  forEachScatter(out, d, index, (k, t) => {
-    const x = sOffs ? sd![sOffs[k]] : v;
-    const r = combine(od[t], x);
-    od[t] = dt.needsConvert ? castValue(dt, r) : r;
-  });
+  const mode = add || reduce === 'add' ? 'add' : reduce === 'multiply' ? 'multiply' : 'set';
+  const gpu = index.numel() > 0 ? gpuScatter(self, d, index, src, v, mode) : null;
+  const out = gpu ?? scatterCpu(self, d, index, src, v, mode);
   if (reduce !== null) {
     record('NotImplemented', [self, src], out, () => { throw runtimeError(`derivative for aten::${op} is not implemented`); });
   } else if (add) {
@@ -102,6 +102,22 @@ function scatter(self: Tensor, dim: number, index: Tensor, src: Tensor | null, v
   } else {
     record('ScatterBackward1', [self], out, ([g]) => [call('scatter', g!, d, index, 0)]);
   }
+  return out;
+}
+
+/** scatter on the host: a contiguous copy of self with src (or v) combined in at index, in index order. */
+function scatterCpu(self: Tensor, d: number, index: Tensor, src: Tensor | null, v: number, mode: 'set' | 'add' | 'multiply'): Tensor {
+  const out = contiguous(self, true);
+  const od = out.storage.data;
+  const dt = self.dtype;
+  const sOffs = src ? new Tensor(src.storage, sizesOf(index), stridesOf(src).slice(0, sizesOf(index).length), src.offset, src.dtype).offsets() : null;
+  const sd = src?.storage.data;
+  const combine = mode === 'add' ? (a: number, b: number) => a + b : mode === 'multiply' ? (a: number, b: number) => a * b : (_a: number, b: number) => b;
+  forEachScatter(out, d, index, (k, t) => {
+    const x = sOffs ? sd![sOffs[k]] : v;
+    const r = combine(od[t], x);
+    od[t] = dt.needsConvert ? castValue(dt, r) : r;
+  });
   return out;
 }
 
@@ -128,6 +144,12 @@ function indexSelect(self: Tensor, dim: number, index: Tensor): Tensor {
   check(index.dtype.name === 'int64' || index.dtype.name === 'int32', 'index_select(): Expected dtype int32 or int64 for index');
   const outShape = self.shape.slice();
   if (self.ndim > 0) outShape[d] = n;
+  const sizes = self.shape.slice();
+  const gpu = gpuIndexSelect(self, d, index);
+  if (gpu) {
+    record('IndexSelectBackward0', [self], gpu, ([g]) => [call('index_add', zerosOf(sizes, g!), d, index, g!)]);
+    return gpu;
+  }
   const out = newTensor(outShape, self.dtype);
   const size = self.ndim === 0 ? 1 : self.shape[d];
   const dim1Path = self.ndim > 1 && d === 1 && self.isContiguous;
@@ -141,7 +163,6 @@ function indexSelect(self: Tensor, dim: number, index: Tensor): Tensor {
     const so = src(v), oo = dst(i);
     for (let k = 0; k < so.length; k++) od[oo[k]] = sd[so[k]];
   });
-  const sizes = self.shape.slice();
   record('IndexSelectBackward0', [self], out, ([g]) => [call('index_add', zerosOf(sizes, g!), d, index, g!)]);
   return out;
 }
@@ -157,9 +178,20 @@ function indexAdd(self: Tensor, dim: number, index: Tensor, source: Tensor, alph
   check(n === srcLen, () => `index_add_(): Number of indices (${n}) should be equal to source.size(dim): (${srcLen}), for dim: ${d}`);
   const selfSlice = self.shape.filter((_, k) => k !== d), srcSlice = source.shape.filter((_, k) => k !== d);
   broadcastShapes(selfSlice, srcSlice);
+  const al = scalarValue(alpha);
+  const out = gpuIndexAdd(self, d, index, source, al) ?? indexAddCpu(self, d, index, source, al, selfSlice);
+  record('IndexAddBackward0', [self, source], out, ([g]) => {
+    let gs = source.ndim > 0 ? call('expand', call('index_select', g!, d, index), source.shape) : call('index_select', g!, d, call('squeeze', index, 0));
+    if (al !== 1) gs = call('mul', gs, alpha);
+    return [g!, source.requiresGrad ? gs : null];
+  });
+  return out;
+}
+
+/** index_add on the host: a contiguous copy of self with alpha × source's slices added at index, in order. */
+function indexAddCpu(self: Tensor, d: number, index: Tensor, source: Tensor, al: number, selfSlice: number[]): Tensor {
   const out = contiguous(self, true);
   const size = self.ndim === 0 ? 1 : self.shape[d];
-  const al = scalarValue(alpha);
   const dt = self.dtype;
   const dst = sliceOffsets(out, d), src = sliceOffsets(source, d);
   const od = out.storage.data, sd = source.storage.data;
@@ -171,11 +203,6 @@ function indexAdd(self: Tensor, dim: number, index: Tensor, source: Tensor, alph
       const r = od[oo[k]] + (al === 1 ? sd[so[k]] : al * sd[so[k]]);
       od[oo[k]] = dt.needsConvert ? castValue(dt, r) : r;
     }
-  });
-  record('IndexAddBackward0', [self, source], out, ([g]) => {
-    let gs = source.ndim > 0 ? call('expand', call('index_select', g!, d, index), source.shape) : call('index_select', g!, d, call('squeeze', index, 0));
-    if (al !== 1) gs = call('mul', gs, alpha);
-    return [g!, source.requiresGrad ? gs : null];
   });
   return out;
 }

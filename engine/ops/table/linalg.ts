@@ -11,6 +11,7 @@ import { broadcastShapes, computeViewStrides, wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
 import { Mat, addmmInto, addmvInto, bmmInto, dotKernel, roundFor } from '../../backends/cpu/matmul';
 import { vectorNorm } from '../../backends/cpu/reduce';
+import { copyInto, newTensor } from '../../backends/cpu/elementwise';
 import { defineOps } from '../spec';
 import { shortTypeName } from '../inplace';
 import { call, callKw, castTensor, sumToShape } from '../util';
@@ -54,6 +55,15 @@ function addmmValues(self: Tensor | null, m1: Tensor, m2: Tensor, beta: number, 
   const g = gpuMatmul(m1, m2, self, beta, alpha);
   if (g) return g;
   const [m, n] = [m1.shape[0], m2.shape[1]];
+  if (dt === dtypes.float32) {
+    // straight into the result's storage (the arena, where the matmul kernel writes it in place); every
+    // element is written (beta*self, or the sums from zero), so the block is not cleared first
+    const res = newTensor([m, n], dt, false);
+    const out = res.storage.data as Float32Array;
+    if (self && beta !== 0) copyInto(res, call('expand', self, [m, n]));
+    addmmInto(out, 0, matOf(m1), matOf(m2), beta, alpha, roundFor(dt));
+    return res;
+  }
   const out = new Float64Array(m * n);
   if (self && beta !== 0) out.set(call('expand', self, [m, n]).contiguousData());
   addmmInto(out, 0, matOf(m1), matOf(m2), beta, alpha, roundFor(dt));
@@ -149,11 +159,13 @@ function bmmValues(self: Tensor | null, b1: Tensor, b2: Tensor, beta: number, al
   if (!blasDtype(b1.dtype)) throw notImpl(fn, b1.dtype);
   const g = gpuMatmul(b1, b2, self, beta, alpha);
   if (g) return g;
-  const out = new Float64Array(bs * n * p);
+  const f32 = b1.dtype === dtypes.float32;
+  const res = f32 ? newTensor([bs, n, p], b1.dtype) : null;
+  const out = res ? res.storage.data as Float32Array : new Float64Array(bs * n * p);
   // self is copied into the result, which has batch2's dtype
   if (self && beta !== 0) out.set(castTensor(call('expand', self, [bs, n, p]), b2.dtype).toFlatArray());
   bmmInto(out, batchMats(b1), batchMats(b2), beta, alpha, fn === 'bmm', roundFor(b1.dtype));
-  return fromValues([bs, n, p], b1.dtype, out);
+  return res ?? fromValues([bs, n, p], b1.dtype, out);
 }
 
 function bmm(self: Tensor, mat2: Tensor): Tensor {

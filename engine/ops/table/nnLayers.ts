@@ -10,6 +10,7 @@ import { newTensor } from '../../backends/cpu/elementwise';
 import { defineOps, OpDef } from '../spec';
 import { call, callKw, contiguous } from '../util';
 import { runInplace } from './nnUtil';
+import { gpuEmbedding, gpuEmbeddingBackward } from '../../backends/webgpu/kernelsIndex';
 
 const T = (shape: number[], extra: object = {}) => ({ t: shape, grad: true, ...extra });
 
@@ -84,11 +85,16 @@ function embedding(weight: Tensor, indices: Tensor, paddingIdx: number, scaleByF
   check(weight.ndim === 2, "'weight' must be 2-D");
   checkIndexType(indices, 'embedding', 1);
   const [n, dim] = weight.shape;
-  const idx = indices.toFlatArray();
-  for (const i of idx) if (i < -n || i >= n) throw indexError('index out of range in self');
-  const w = weight.contiguousData();
-  const out = newTensor([...indices.shape, dim], weight.dtype);
-  idx.forEach((i, r) => { const k = i < 0 ? i + n : i; out.storage.data.set(w.subarray(k * dim, (k + 1) * dim), r * dim); });
+  // on the GPU: the indices checked on the host and uploaded as int32, the rows picked there
+  let out = gpuEmbedding(weight, indices);
+  if (!out) {
+    const idx = indices.toFlatArray();
+    for (const i of idx) if (i < -n || i >= n) throw indexError('index out of range in self');
+    const w = weight.contiguousData();
+    const o = newTensor([...indices.shape, dim], weight.dtype);
+    idx.forEach((i, r) => { const k = i < 0 ? i + n : i; o.storage.data.set(w.subarray(k * dim, (k + 1) * dim), r * dim); });
+    out = o;
+  }
   record('EmbeddingBackward0', [weight], out, ([g]) => [call('embedding_dense_backward', g, indices, n, paddingIdx, scaleByFreq)]);
   return out;
 }
@@ -97,6 +103,18 @@ function embedding(weight: Tensor, indices: Tensor, paddingIdx: number, scaleByF
 function embeddingDenseBackward(grad: Tensor, indices: Tensor, numWeights: number, paddingIdx: number, scaleByFreq: boolean): Tensor {
   checkIndexType(indices, 'embedding_backward', 2);
   const dim = grad.shape[grad.ndim - 1];
+  const out = gpuEmbeddingBackward(grad, indices, numWeights, paddingIdx, scaleByFreq) ?? embeddingDenseBackwardCpu(grad, indices, numWeights, paddingIdx, scaleByFreq, dim);
+  if (isGradEnabled()) {
+    record('EmbeddingDenseBackwardBackward0', [grad], out, ([gg]) => {
+      let r2 = call('embedding', gg!, indices, -1, false, false);
+      if (paddingIdx >= 0) r2 = call('masked_fill', r2, call('unsqueeze', call('eq', indices, paddingIdx), -1), 0);
+      return [r2];
+    });
+  }
+  return out;
+}
+
+function embeddingDenseBackwardCpu(grad: Tensor, indices: Tensor, numWeights: number, paddingIdx: number, scaleByFreq: boolean, dim: number): Tensor {
   const idx = indices.toFlatArray();
   const g = grad.contiguousData();
   const out = newTensor([numWeights, dim], grad.dtype);
@@ -109,13 +127,6 @@ function embeddingDenseBackward(grad: Tensor, indices: Tensor, numWeights: numbe
     const scale = scaleByFreq ? 1 / counts.get(k)! : 1;
     for (let j = 0; j < dim; j++) od[k * dim + j] = r(od[k * dim + j] + (scale === 1 ? g[i * dim + j] : r(g[i * dim + j] * scale)));
   });
-  if (isGradEnabled()) {
-    record('EmbeddingDenseBackwardBackward0', [grad], out, ([gg]) => {
-      let r2 = call('embedding', gg!, indices, -1, false, false);
-      if (paddingIdx >= 0) r2 = call('masked_fill', r2, call('unsqueeze', call('eq', indices, paddingIdx), -1), 0);
-      return [r2];
-    });
-  }
   return out;
 }
 

@@ -17,7 +17,7 @@ import { fma32, fma64 } from '../../random/fma';
 import { addD, addF, maxOp, reduceAll, sleefExpf } from './nnMath';
 import { recordBackwardOp } from './nnUtil';
 import { sleefKernels } from '../../backends/cpu/wasm/sleef';
-import { gpuSoftmax, gpuSoftmaxBackward } from '../../backends/webgpu/kernelsNn';
+import { gpuSoftmax, gpuSoftmaxBackward, gpuSoftmaxBackwardDim, gpuSoftmaxDim } from '../../backends/webgpu/kernelsNn';
 
 const fr = Math.fround;
 const id = (x: number) => x;
@@ -138,7 +138,7 @@ function softmaxOp(self: Tensor, dim: number, dtype: DType | null, log: boolean)
   const last = d === Math.max(x.ndim, 1) - 1;
   const kernel = `${log ? 'log_softmax' : 'softmax'}${last ? '_lastdim' : ''}_kernel_impl`;
   checkSupport(kernel, x.dtype, { bool: false, int: false, half: false });
-  const out = (last ? gpuSoftmax(x, log) : null) ?? softmaxKernel(x, d, log);
+  const out = (last ? gpuSoftmax(x, log) : gpuSoftmaxDim(x, d, log)) ?? softmaxKernel(x, d, log);
   record(log ? 'LogSoftmaxBackward0' : 'SoftmaxBackward0', [x], out, ([g]) => [
     call(log ? '_log_softmax_backward_data' : '_softmax_backward_data', g, out, d, x.dtype),
   ], (n) => n.save(out, true));
@@ -164,7 +164,7 @@ const backwardDef = (log: boolean): OpDef => ({
   doc: `Gradient kernel of ${log ? 'log_softmax' : 'softmax'}.`,
   impl: (a: Bound) => {
     const go: Tensor = a.grad_output, out: Tensor = a.output, dim: number = a.dim;
-    const res = (dim === Math.max(out.ndim, 1) - 1 ? gpuSoftmaxBackward(go, out, log) : null) ?? softmaxBackwardKernel(go, out, dim, log);
+    const res = (dim === Math.max(out.ndim, 1) - 1 ? gpuSoftmaxBackward(go, out, log) : gpuSoftmaxBackwardDim(go, out, dim, log)) ?? softmaxBackwardKernel(go, out, dim, log);
     recordBackwardOp(log ? 'LogSoftmaxBackwardDataBackward0' : 'SoftmaxBackwardDataBackward0', [go, out], res, (gg) => {
       const sumK = (t: Tensor) => callKw('sum', [t, [dim]], { keepdim: true });
       if (log) {

@@ -14,6 +14,7 @@ import { warn } from '../../warnings';
 import { defineOps } from '../spec';
 import { newTensor } from '../util';
 import { notImplemented } from './elementwiseUtil';
+import { allocArray } from '../../backends/cpu/alloc';
 
 const fr = Math.fround;
 const OPTS = 'ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool requires_grad=False';
@@ -218,7 +219,7 @@ function emptyStrided(size: number[], stride: number[], dtype: DType | null, req
     throw runtimeError(`Storage size calculation overflowed with sizes=[${size.join(', ')}] and strides=[${stride.join(', ')}]`);
   }
   const dt = dtype ?? getDefaultDType();
-  return finish(new Tensor(new Storage(new dt.arrayCtor(storage)), size.slice(), stride.slice(), 0, dt), requiresGrad);
+  return finish(new Tensor(new Storage(allocArray(dt.arrayCtor, storage)), size.slice(), stride.slice(), 0, dt), requiresGrad);
 }
 
 export default defineOps([

@@ -3,6 +3,7 @@
 // Float sums reproduce ATen's cascade sum bit for bit (engine/backends/cpu/reduce.ts); gradients follow
 // tools/autograd/derivatives.yaml (grad_fn names as PyTorch 1.13 prints them).
 import { gpuReduce } from '../../backends/webgpu/kernels';
+import { gpuAmaxBackward, gpuEvenlyDistribute, gpuExtreme, gpuProd, gpuProdBackward } from '../../backends/webgpu/kernelsReduce';
 import { noGrad, record } from '../../autograd';
 import { DType, castValue, dtypes, getDefaultDType } from '../../dtype';
 import { TorchError, check, runtimeError } from '../../errors';
@@ -146,6 +147,9 @@ function prodSafeZerosBackward(g: Tensor, inp: Tensor, dim: number): Tensor {
 
 function prodBackward(g: Tensor, self: Tensor, result: Tensor, dim: number | null, keepdim: boolean): Tensor {
   if (self.ndim === 0) return g;
+  // on the GPU: zeros counted there, per slice (no read back)
+  const gpu = gpuProdBackward(g, self, result, self.shape.map((_, d) => dim === null || d === dim));
+  if (gpu) return gpu;
   const input = self.dtype === g.dtype ? self : call('to', self, g.dtype);
   const zeros = self.toFlatArray().filter((v) => v === 0).length;
   if (dim === null) {
@@ -163,7 +167,7 @@ function prod(self: Tensor, dim: number | null, keepdim: boolean, dtype: DType |
   const outDt = dtype ?? (isFloatT(self) ? self.dtype : dtypes.int64);
   const r = reduction(self, dim, keepdim);
   const x = self.dtype === outDt ? self : castTensor(self, outDt);
-  const out = fromValues(r.outShape, outDt, vecReduce(x, r.mask, 1, mulFor(outDt)));
+  const out = gpuProd(x, r.mask, r.outShape) ?? fromValues(r.outShape, outDt, vecReduce(x, r.mask, 1, mulFor(outDt)));
   const wd = dim === null ? null : wrapDim(dim, self.ndim);
   record(dim === null ? 'ProdBackward0' : 'ProdBackward1', [self], out,
     ([g]) => [prodBackward(g!, self, out, wd, keepdim)]);
@@ -178,6 +182,12 @@ const less = (a: number, b: number) => a < b;
 /** max()/min() of all elements (NaN wins). */
 function extremeAll(self: Tensor, fn: 'max' | 'min'): Tensor {
   emptyCheck(self, fn, null);
+  const gpu = gpuExtreme(self, self.shape.map(() => true), [], fn, false);
+  if (gpu) {
+    const v = gpu.values;
+    record(fn === 'max' ? 'MaxBackward1' : 'MinBackward1', [self], v, ([g]) => [gpuEvenlyDistribute(g!, self, v) ?? evenlyDistribute(g!, self, v.scalarValue())]);
+    return v;
+  }
   const better = fn === 'max' ? greater : less;
   const vals = self.contiguousData();
   let best = vals[0];
@@ -198,10 +208,11 @@ export function evenlyDistribute(g: Tensor, self: Tensor, value: number): Tensor
 function extremeDim(self: Tensor, dim: number, keepdim: boolean, fn: 'max' | 'min') {
   const r = reduction(self, dim, keepdim);
   emptyCheck(self, fn, r, 'IndexError');
+  const gpu = gpuExtreme(self, r.mask, r.outShape, fn, true);
   const better = fn === 'max' ? greater : less;
   const nOut = r.outShape.reduce((a, b) => a * b, 1);
   const vals = new Float64Array(nOut), idx = new Float64Array(nOut);
-  forEachSlice(self, dim, (get, n, o) => {
+  if (!gpu) forEachSlice(self, dim, (get, n, o) => {
     let best = get(0), bi = 0;
     for (let i = 0; i < n; i++) {
       const v = get(i);
@@ -210,8 +221,8 @@ function extremeDim(self: Tensor, dim: number, keepdim: boolean, fn: 'max' | 'mi
     }
     vals[o] = best; idx[o] = bi;
   });
-  const values = fromValues(r.outShape, self.dtype, vals);
-  const indices = fromValues(r.outShape, dtypes.int64, idx);
+  const values = gpu ? gpu.values : fromValues(r.outShape, self.dtype, vals);
+  const indices = gpu ? gpu.indices! : fromValues(r.outShape, dtypes.int64, idx);
   const wd = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
   record(fn === 'max' ? 'MaxBackward0' : 'MinBackward0', [self], [values, indices],
     ([g]) => [valueSelectingBackward(g!, wd, indices, self, keepdim)]);
@@ -222,6 +233,19 @@ function extremeDim(self: Tensor, dim: number, keepdim: boolean, fn: 'max' | 'mi
 function amaxmin(self: Tensor, dim: number[], keepdim: boolean, fn: 'amax' | 'amin'): Tensor {
   const r = reduction(self, dim, keepdim);
   emptyCheck(self, fn, dim.length === 0 ? null : r);
+  const out = gpuExtreme(self, r.mask, r.outShape, fn === 'amax' ? 'max' : 'min', false)?.values ?? amaxminValues(self, r, fn);
+  record(fn === 'amax' ? 'AmaxBackward0' : 'AminBackward0', [self], out, ([g]) => {
+    const res = keepDims(out, self, r, keepdim);
+    const gpu = gpuAmaxBackward(keepDims(g!, self, r, keepdim), self, res, r.mask);
+    if (gpu) return [gpu];
+    const mask = noGrad(() => call('eq', call('expand', res, self.shape), self));
+    const count = noGrad(() => callKw('sum', [mask, r.dims.length ? r.dims : [...self.shape.keys()]], { keepdim: true }));
+    return [call('mul', call('div', keepDims(g!, self, r, keepdim), count), mask)];
+  });
+  return out;
+}
+
+function amaxminValues(self: Tensor, r: Reduction, fn: 'amax' | 'amin'): Tensor {
   const better = fn === 'amax' ? greater : less;
   const { nOut, size, offsets } = reduceGroups(self, r.mask);
   const src = self.storage.data;
@@ -235,20 +259,16 @@ function amaxmin(self: Tensor, dim: number[], keepdim: boolean, fn: 'amax' | 'am
     }
     vals[o] = best;
   }
-  const out = fromValues(r.outShape, self.dtype, vals);
-  record(fn === 'amax' ? 'AmaxBackward0' : 'AminBackward0', [self], out, ([g]) => {
-    const res = keepDims(out, self, r, keepdim);
-    const mask = noGrad(() => call('eq', call('expand', res, self.shape), self));
-    const count = noGrad(() => callKw('sum', [mask, r.dims.length ? r.dims : [...self.shape.keys()]], { keepdim: true }));
-    return [call('mul', call('div', keepDims(g!, self, r, keepdim), count), mask)];
-  });
-  return out;
+  return fromValues(r.outShape, self.dtype, vals);
 }
 
 function argExtreme(self: Tensor, dim: number | null, keepdim: boolean, fn: 'argmax' | 'argmin'): Tensor {
   const flat = dim === null;
   const r = reduction(self, dim, keepdim);
   emptyCheck(self, fn, flat ? null : r, 'IndexError');
+  const gpuShape = flat ? (keepdim ? self.shape.map(() => 1) : []) : r.outShape;
+  const gpu = gpuExtreme(self, flat ? self.shape.map(() => true) : r.mask, gpuShape, fn === 'argmax' ? 'max' : 'min', true);
+  if (gpu) return gpu.indices!;
   const better = fn === 'argmax' ? greater : less;
   const { nOut, size, offsets } = flat ? { nOut: 1, size: self.numel(), offsets: self.offsets() } : reduceGroups(self, r.mask);
   const src = self.storage.data;

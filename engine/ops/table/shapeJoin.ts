@@ -6,6 +6,7 @@ import { TorchError, check } from '../../errors';
 import { shapeEq, wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
 import { copyInto } from '../../backends/cpu/elementwise';
+import { gpuCopyInto, gpuEmpty, gpuJoinable } from '../../backends/webgpu/kernelsIndex';
 import { defineOps, SampleArg } from '../spec';
 import { call, callKw, makeView, newTensor, resultTypeOf } from '../util';
 import { slice } from './shape';
@@ -37,13 +38,16 @@ function cat(tensors: Tensor[], dim: number): Tensor {
   });
   const outShape = ref.shape.slice();
   outShape[d] = total;
-  const out = newTensor(outShape, dtype);
+  // on the GPU when every part is there: strided copies into one device buffer
+  const onGpu = gpuJoinable(tensors.filter((t) => !skipped(t)), dtype);
+  const out = onGpu ? gpuEmpty(outShape, dtype) : newTensor(outShape, dtype);
   const og = geomOf(out);
   let at = 0;
   for (const t of tensors) {
     if (skipped(t)) continue;
     const g = sliceGeom(og, d, at, at + t.shape[d], 1);
-    copyInto(new Tensor(out.storage, g.shape, g.strides, g.offset, dtype), t);
+    const part = new Tensor(out.storage, g.shape, g.strides, g.offset, dtype);
+    if (!(onGpu && gpuCopyInto(part, t))) copyInto(part, t);
     at += t.shape[d];
   }
   const sizes = tensors.map((t) => t.shape.slice());
@@ -66,11 +70,13 @@ function stack(tensors: Tensor[], dim: number): Tensor {
   const dtype = resultTypeOf(...tensors);
   const outShape = ref.shape.slice();
   outShape.splice(d, 0, tensors.length);
-  const out = newTensor(outShape, dtype);
+  const onGpu = gpuJoinable(tensors, dtype);
+  const out = onGpu ? gpuEmpty(outShape, dtype) : newTensor(outShape, dtype);
   const og = geomOf(out);
   tensors.forEach((t, i) => {
     const g = selectGeom(og, d, i);
-    copyInto(new Tensor(out.storage, g.shape, g.strides, g.offset, dtype), t);
+    const part = new Tensor(out.storage, g.shape, g.strides, g.offset, dtype);
+    if (!(onGpu && gpuCopyInto(part, t))) copyInto(part, t);
   });
   record('StackBackward0', tensors, out, ([g]) => tensors.map((t, i) => (t.requiresGrad ? call('select', g!, d, i) : null)));
   return out;

@@ -12,8 +12,9 @@ import { dispatch } from '../../../engine/ops/registry';
 import { Tensor } from '../../../engine/tensor';
 import { dtypes } from '../../../engine/dtype';
 import { ADD, DIV, MUL, SUB, binaryMap, newTensor } from '../../../engine/backends/cpu/elementwise';
-import { ARENA_MIN_ELEMS, arenaKernels, arenaOffset } from '../../../engine/backends/cpu/alloc';
-import { SIMD_MIN_LEN, SIMD_MIN_ROWS, arithF32, cascadeColumns32 } from '../../../engine/backends/cpu/simd';
+import { ARENA_MIN_ELEMS, arenaKernels, arenaOffset, arenaStats } from '../../../engine/backends/cpu/alloc';
+import { SIMD_MIN_LEN, SIMD_MIN_ROWS, activationF32, arithF32, axpyF32, cascadeColumns32 } from '../../../engine/backends/cpu/simd';
+import { axpy32, fma32 } from '../../../engine/random/fma';
 import { cascadeColumns, cascadePower } from '../../../engine/backends/cpu/reduce';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/backends_simd.json'), 'utf8'));
@@ -144,6 +145,90 @@ describe('the elementwise kernels give the JavaScript loop\'s bits', () => {
   });
 });
 
+describe('relu, threshold_backward and axpy kernels give the JavaScript loops\' bits', () => {
+  const n = ARENA_MIN_ELEMS + 7; // a scalar tail after the 4-wide body
+  const arenaOut = () => newTensor([n], f32, false).storage.data as Float32Array;
+  for (const inArena of [true, false]) {
+    const where = inArena ? 'operands in the arena' : 'operands on plain arrays';
+    it(`relu (NaN and -0 pass through), ${where}`, () => {
+      const x = specials(n, 11), od = arenaOut();
+      const xd = tensorOf(x, [n], inArena).storage.data;
+      expect(activationF32('relu', od, 0, xd, 0, n)).toBe(true);
+      sameBits(od, x.map((v) => (v < 0 ? 0 : v)));
+      expect(Object.is(od[x.findIndex((v) => Object.is(v, -0))], -0)).toBe(true);
+    });
+    it(`threshold_backward at 0 and 0.5, ${where}`, () => {
+      const g = specials(n, 12), x = specials(n, 13);
+      const gd = tensorOf(g, [n], inArena).storage.data, xd = tensorOf(x, [n], inArena).storage.data;
+      for (const th of [0, 0.5]) {
+        const od = arenaOut();
+        expect(activationF32('threshold', od, 0, gd, 0, n, xd, 0, th)).toBe(true);
+        sameBits(od, g.map((u, i) => (x[i] <= th ? 0 : u)));
+      }
+      expect(activationF32('threshold', arenaOut(), 0, gd, 0, n, xd, 0, 0.1)).toBe(false); // not a float32 threshold
+    });
+    it(`axpy = fmaf(al, y, x) as axpy32, midpoints and subnormal sums included, ${where}`, () => {
+      const y = specials(n, 14), x = specials(n, 15);
+      // exact float32 midpoints of the double sum (1 + 2^-24 = 0.5 * 2^-23 + 1) and subnormal sums
+      for (let i = 5; i < n; i += 1001) { y[i] = 2 ** -23; x[i] = 1; }
+      for (let i = 9; i < n; i += 1003) { y[i] = 3 * 2 ** -140; x[i] = 2 ** -140; }
+      for (let i = 13; i < n; i += 997) { y[i] = -(2 ** -23); x[i] = -1; }
+      for (const al of [0.5, -0.01, -1e-3, 3].map(Math.fround)) {
+        const want = new Float32Array(n);
+        axpy32(n, al, y, 0, x, 0, want, 0);
+        const od = arenaOut();
+        expect(axpyF32(n, al, tensorOf(y, [n], inArena).storage.data, 0, tensorOf(x, [n], inArena).storage.data, 0, od, 0, fma32)).toBe(true);
+        sameBits(od, want);
+      }
+      // the flagged lanes really are the exact ones: fmaf, not the double sum rounded twice
+      const od = arenaOut(), yy = new Float32Array(n).fill(2 ** -23), xx = new Float32Array(n).fill(1);
+      axpyF32(n, 0.5, yy, 0, xx, 0, od, 0, fma32);
+      expect(od[0]).toBe(fma32(0.5, 2 ** -23, 1));
+    });
+  }
+  it('torch.relu / add(alpha) / the relu backward use them on large float32 tensors', () => {
+    const x = tensorOf(specials(n, 16), [n], true);
+    const r = F('relu', x);
+    expect(arenaOffset(r.storage.data)).toBeGreaterThanOrEqual(0);
+    sameBits(r.storage.data, Float32Array.from(x.storage.data as Float32Array, (v) => (v < 0 ? 0 : v)));
+    const y = tensorOf(specials(n, 17), [n], true);
+    const want = new Float32Array(n);
+    axpy32(n, Math.fround(-0.01), y.storage.data, 0, x.storage.data, 0, want, 0);
+    sameBits((dispatch('add', [x, y], { alpha: -0.01 }) as Tensor).storage.data, want);
+  });
+});
+
+describe('in-place arithmetic outside autograd writes into self (no new block, no copy)', () => {
+  const n = ARENA_MIN_ELEMS + 5;
+  it('add_, mul_ with itself, sub_ and add_ with alpha give the out-of-place bits', () => {
+    const x0 = specials(n, 21), y0 = specials(n, 22);
+    const x = tensorOf(x0, [n], true), y = tensorOf(y0, [n], true);
+    const data = x.storage.data;
+    const cases: [string, () => unknown, (a: number, b: number) => number][] = [
+      ['add_', () => x.add_(y), (a, b) => Math.fround(a + b)],
+      ['mul_ self', () => dispatch('mul_', [x, x], null), (a) => Math.fround(a * a)],
+      ['sub_', () => dispatch('sub_', [x, y], null), (a, b) => Math.fround(a - b)],
+      ['add_ alpha', () => dispatch('add_', [x, y], { alpha: 0.25 }), (a, b) => fma32(0.25, b, a)],
+    ];
+    let want = Float32Array.from(x0);
+    for (const [, run, f] of cases) {
+      const before = arenaStats().allocs;
+      run();
+      expect(arenaStats().allocs).toBe(before);
+      want = want.map((v, i) => f(v, y0[i]));
+      expect(x.storage.data).toBe(data);
+      sameBits(x.storage.data, want);
+    }
+  });
+  it('an input overlapping self elsewhere still reads the values from before the write', () => {
+    const x = tensorOf(vals(n + 1, 23), [n + 1], true);
+    const before = x.toFlatArray();
+    dispatch('add_', [F('narrow', x, 0, 0, n), F('narrow', x, 0, 1, n)], null);
+    const after = x.toFlatArray();
+    for (let i = 0; i < n; i++) expect(after[i]).toBe(Math.fround(before[i] + before[i + 1]));
+  });
+});
+
 describe('the cascade-sum kernel gives cascadeColumns\' bits', () => {
   const rows = [SIMD_MIN_ROWS, 100, 4096, 4097, 2 * 8192 + 5, 65536 + 3, 300001];
   for (const r of rows) {
@@ -157,6 +242,21 @@ describe('the cascade-sum kernel gives cascadeColumns\' bits', () => {
       sameBits(cascadeColumns32(t.storage.data, 7, r, cascadePower(r))!, want);
     });
   }
+  it('strided rows (the column sums of a wide matrix: sum over dim 0), in the arena and on a plain array', () => {
+    for (const [rows, stride] of [[64, 256], [1000, 96], [700, 33]]) {
+      const d = specials(rows * stride + 5, rows).map((v) => (Number.isFinite(v) ? v : 2));
+      const gathered = new Float32Array(rows * 32);
+      for (let i = 0; i < rows; i++) for (let c = 0; c < 32; c++) gathered[i * 32 + c] = d[5 + i * stride + c];
+      const want = cascadeColumns(gathered, 0, 32, rows, true);
+      sameBits(cascadeColumns32(d, 5, rows, cascadePower(rows), stride)!, want);
+      const t = tensorOf(d, [d.length], true);
+      sameBits(cascadeColumns32(t.storage.data, 5, rows, cascadePower(rows), stride)!, want);
+      // and torch.sum over dim 0 takes it: the same bits as the per-column JavaScript cascade
+      const m = F('narrow', t, 0, 5, rows * stride);
+      const s0 = F('sum', F('view', m, [rows, stride]), 0).toFlatArray();
+      sameBits(s0.slice(0, 32), want);
+    }
+  });
   it('NaN and infinities propagate as in the loop', () => {
     const d = specials(32 * 5000, 9);
     sameBits(cascadeColumns32(d, 0, 5000, cascadePower(5000))!, cascadeColumns(d, 0, 32, 5000, true));

@@ -10,16 +10,33 @@
 ;;   B into panels of 8 columns:     Bp + 32*(jp*K + l) + 4*c = B(l, 8*jp + c)   (cols >= N are 0)
 ;; so every layout (A·B, Aᵀ·B, A·Bᵀ) runs the same inner loop; packing reads any strides.
 ;; All addresses are byte offsets into the shared memory; strides are in elements.
+;; inline: $store_t4
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
   ;; ---- packing ---------------------------------------------------------------------------------
 
+  ;; The 4×4 block whose rows are r0..r3 (4 float32 each), transposed: column j (r0[j], r1[j], r2[j],
+  ;; r3[j]) stored at dst + j*stride.
+  (func $store_t4 (param $dst i32) (param $stride i32) (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (v128.store align=4 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+    (v128.store align=4 (i32.add (local.get $dst) (local.get $stride))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+    (v128.store align=4 (i32.add (local.get $dst) (i32.shl (local.get $stride) (i32.const 1)))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+    (v128.store align=4 (i32.add (local.get $dst) (i32.mul (local.get $stride) (i32.const 3)))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
+
   ;; A(i, l) at src + 4*(i*rs + l*cs), M×K, into 4-row micro-panels at dst.
   (func $pack_a (export "pack_a")
     (param $src i32) (param $rs i32) (param $cs i32) (param $m i32) (param $k i32) (param $dst i32)
     (local $ip i32) (local $r i32) (local $i i32) (local $l i32) (local $p i32) (local $q i32)
-    (local $rsb i32) (local $csb i32) (local $mp i32)
+    (local $rsb i32) (local $csb i32) (local $mp i32) (local $l0 i32)
     (local.set $rsb (i32.shl (local.get $rs) (i32.const 2)))
     (local.set $csb (i32.shl (local.get $cs) (i32.const 2)))
     (local.set $mp (i32.shr_u (i32.add (local.get $m) (i32.const 3)) (i32.const 2)))
@@ -41,12 +58,30 @@
             (local.set $l (i32.add (local.get $l) (i32.const 1)))
             (br $next_l))))
         (else
+          ;; row-major source, 4 full rows: 4×4 blocks (4 rows × 4 consecutive l) transposed in registers
+          (local.set $l (i32.const 0))
+          (if (i32.and (i32.eq (local.get $cs) (i32.const 1))
+                       (i32.le_u (i32.shl (i32.add (local.get $ip) (i32.const 1)) (i32.const 2)) (local.get $m)))
+            (then
+              (local.set $p (i32.add (local.get $src) (i32.mul (i32.shl (local.get $ip) (i32.const 2)) (local.get $rsb))))
+              (block $done_l (loop $next_l
+                (br_if $done_l (i32.gt_u (i32.add (local.get $l) (i32.const 4)) (local.get $k)))
+                (call $store_t4 (i32.add (local.get $q) (i32.shl (local.get $l) (i32.const 4))) (i32.const 16)
+                  (v128.load align=4 (local.get $p))
+                  (v128.load align=4 (i32.add (local.get $p) (local.get $rsb)))
+                  (v128.load align=4 (i32.add (local.get $p) (i32.shl (local.get $rsb) (i32.const 1))))
+                  (v128.load align=4 (i32.add (local.get $p) (i32.mul (local.get $rsb) (i32.const 3)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $l (i32.add (local.get $l) (i32.const 4)))
+                (br $next_l)))))
+          (local.set $l0 (local.get $l))
+          ;; the rest (every l of other layouts, or the last k % 4 of the row-major one): one element at a time
           (local.set $r (i32.const 0))
           (block $done_r (loop $next_r
             (br_if $done_r (i32.ge_u (local.get $r) (i32.const 4)))
             (local.set $i (i32.add (i32.shl (local.get $ip) (i32.const 2)) (local.get $r)))
-            (local.set $p (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $rsb))))
-            (local.set $l (i32.const 0))
+            (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $i) (local.get $rsb)) (i32.mul (local.get $l0) (local.get $csb)))))
+            (local.set $l (local.get $l0))
             (block $done_l (loop $next_l
               (br_if $done_l (i32.ge_u (local.get $l) (local.get $k)))
               (f32.store
@@ -66,7 +101,7 @@
   (func $pack_b (export "pack_b")
     (param $src i32) (param $rs i32) (param $cs i32) (param $k i32) (param $n i32) (param $dst i32)
     (local $jp i32) (local $c i32) (local $j i32) (local $l i32) (local $p i32) (local $q i32)
-    (local $rsb i32) (local $csb i32) (local $np i32)
+    (local $rsb i32) (local $csb i32) (local $np i32) (local $l0 i32) (local $d i32)
     (local.set $rsb (i32.shl (local.get $rs) (i32.const 2)))
     (local.set $csb (i32.shl (local.get $cs) (i32.const 2)))
     (local.set $np (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
@@ -89,13 +124,37 @@
             (local.set $l (i32.add (local.get $l) (i32.const 1)))
             (br $next_l))))
         (else
-          ;; one column at a time (sequential reads when the source is column-major)
+          ;; column-major source, 8 full columns: two 4×4 blocks (4 columns × 4 consecutive l) per 4 l,
+          ;; transposed in registers
+          (local.set $l (i32.const 0))
+          (if (i32.and (i32.eq (local.get $rs) (i32.const 1))
+                       (i32.le_u (i32.shl (i32.add (local.get $jp) (i32.const 1)) (i32.const 3)) (local.get $n)))
+            (then
+              (local.set $p (i32.add (local.get $src) (i32.mul (i32.shl (local.get $jp) (i32.const 3)) (local.get $csb))))
+              (block $done_l (loop $next_l
+                (br_if $done_l (i32.gt_u (i32.add (local.get $l) (i32.const 4)) (local.get $k)))
+                (local.set $d (i32.add (local.get $q) (i32.shl (local.get $l) (i32.const 5))))
+                (call $store_t4 (local.get $d) (i32.const 32)
+                  (v128.load align=4 (local.get $p))
+                  (v128.load align=4 (i32.add (local.get $p) (local.get $csb)))
+                  (v128.load align=4 (i32.add (local.get $p) (i32.shl (local.get $csb) (i32.const 1))))
+                  (v128.load align=4 (i32.add (local.get $p) (i32.mul (local.get $csb) (i32.const 3)))))
+                (call $store_t4 (i32.add (local.get $d) (i32.const 16)) (i32.const 32)
+                  (v128.load align=4 (i32.add (local.get $p) (i32.shl (local.get $csb) (i32.const 2))))
+                  (v128.load align=4 (i32.add (local.get $p) (i32.mul (local.get $csb) (i32.const 5))))
+                  (v128.load align=4 (i32.add (local.get $p) (i32.mul (local.get $csb) (i32.const 6))))
+                  (v128.load align=4 (i32.add (local.get $p) (i32.mul (local.get $csb) (i32.const 7)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $l (i32.add (local.get $l) (i32.const 4)))
+                (br $next_l)))))
+          (local.set $l0 (local.get $l))
+          ;; the rest, one column at a time (sequential reads when the source is column-major)
           (local.set $c (i32.const 0))
           (block $done_c (loop $next_c
             (br_if $done_c (i32.ge_u (local.get $c) (i32.const 8)))
             (local.set $j (i32.add (i32.shl (local.get $jp) (i32.const 3)) (local.get $c)))
-            (local.set $p (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $csb))))
-            (local.set $l (i32.const 0))
+            (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $j) (local.get $csb)) (i32.mul (local.get $l0) (local.get $rsb)))))
+            (local.set $l (local.get $l0))
             (block $done_l (loop $next_l
               (br_if $done_l (i32.ge_u (local.get $l) (local.get $k)))
               (f32.store
