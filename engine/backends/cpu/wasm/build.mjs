@@ -14,11 +14,12 @@ export const wasmDir = path.dirname(fileURLToPath(import.meta.url));
 /** Features the kernels may use: SIMD and shared memory; relaxed SIMD only in *.relaxed.wat. */
 const FEATURES = { simd: true, threads: true, bulk_memory: true, relaxed_simd: false };
 
-/** Binary of one .wat file (helpers named by a `;; inline:` line expanded first, see inline.mjs). */
+/** Binary of one .wat file (`;; include:` resolved and `;; inline:` helpers expanded first, see inline.mjs). */
 export async function compileWat(file) {
   const wabt = await require('wabt')();
   const features = { ...FEATURES, relaxed_simd: file.endsWith('.relaxed.wat') };
-  const mod = wabt.parseWat(path.basename(file), inlineWat(readFileSync(file, 'utf8')), features);
+  const read = (name) => readFileSync(path.join(path.dirname(file), name), 'utf8');
+  const mod = wabt.parseWat(path.basename(file), inlineWat(read(path.basename(file)), { read }), features);
   try {
     mod.validate(features);
     return Buffer.from(mod.toBinary({ log: false, write_debug_names: true }).buffer);

@@ -1,7 +1,7 @@
 // A small build-time inliner for the WebAssembly text kernels. V8 (Node 20) does not inline
 // wasm-to-wasm calls, and a call that passes v128 values spills every live vector register, so the
 // tiny helpers that sleef.wat is written with ($fma, the double-float operations, ...) would cost
-// more than their arithmetic. A .wat file may list helpers in a directive line
+// more than their arithmetic. A .wat file may list helpers in directive lines (one or more)
 //   ;; inline: $fma $add2 ...
 // and every `(call $helper ...)` to one of them (in any function, nested helpers included) is
 // replaced by the helper's body: the call's operands are evaluated as before, stored into fresh
@@ -14,9 +14,20 @@
 // A second directive makes variants:
 //   ;; variant _exact: $fma=$fma_exact
 // copies every function that calls $fma (directly or through other functions) as <name>_exact, in
-// which the calls go to $fma_exact and to the other copies; copies keep no exports (a table names
-// them) and are not inlined into (they are the rare slow path: small code matters more there).
-// Files without either directive pass unchanged.
+// which the calls go to $fma_exact and to the other copies; copies keep no exports and are called,
+// neither inlined nor inlined into (they are the rare slow path: small code matters more there).
+// A `;; copy` line does the same for templates, after every variant line:
+//   ;; copy _expf: $lane=$expf $lane_exact=$expf_exact
+// copies the functions that call $lane or $lane_exact as <name>_expf, and these copies are ordinary
+// functions: helpers are inlined into them, and a copy of a helper is a helper (sleef.wat makes one
+// loop per lane function this way, and its max and sum reductions).
+//
+// A third one shares a source between builds:
+//   ;; include: other.wat
+// makes the file's module other.wat's (from the same folder, its directives included) with this file's
+// module fields merged in: a func, global or type named like one of other.wat's replaces it in place,
+// anything else is added. sleef.relaxed.wat is sleef.wat with its fma and a few helpers swapped so.
+// Files without any directive pass unchanged.
 
 /** S-expressions of wat text: atoms are strings, lists are arrays (comments dropped). */
 function parse(text) {
@@ -104,14 +115,17 @@ const calls = (x, out = new Set()) => {
   return out;
 };
 
-/** the module with the `;; variant` copies added; returns the names of the copies made from helpers */
+/**
+ * the module with the `;; variant` and `;; copy` copies added; returns the variants' suffixes and the
+ * `copy` copies of the helpers in `names`
+ */
 function addVariants(mod, text, names) {
-  const made = [];
-  made.suffixes = [];
-  for (const v of text.matchAll(/^\s*;;\s*variant\s+(\S+):(.*)$/gm)) {
-    const suffix = v[1];
-    made.suffixes.push(suffix);
-    const swap = new Map(v[2].trim().split(/\s+/).map((kv) => kv.split('=')));
+  const suffixes = [], helpers = [];
+  const lines = [...text.matchAll(/^\s*;;\s*(variant|copy)\s+(\S+):(.*)$/gm)];
+  for (const v of [...lines.filter((l) => l[1] === 'variant'), ...lines.filter((l) => l[1] === 'copy')]) {
+    const suffix = v[2];
+    if (v[1] === 'variant') suffixes.push(suffix);
+    const swap = new Map(v[3].trim().split(/\s+/).map((kv) => kv.split('=')));
     const funcs = mod.filter((x) => isDecl(x, 'func'));
     // functions reaching a swapped one
     const reach = new Set();
@@ -130,26 +144,51 @@ function addVariants(mod, text, names) {
     for (const f of funcs) {
       if (!reach.has(f[1])) continue;
       mod.push(['func', f[1] + suffix, ...f.slice(2).filter((d) => !isDecl(d, 'export')).map(rename)]);
-      if (names.includes(f[1])) made.push(f[1] + suffix);
+      if (v[1] === 'copy' && names.includes(f[1])) helpers.push(f[1] + suffix);
     }
   }
-  return made;
+  return { suffixes, helpers };
 }
 
-/** wat text with the calls to the helpers named in its `;; inline:` directive expanded. */
-export function inlineWat(text) {
-  const m = /^\s*;;\s*inline:(.*)$/m.exec(text);
-  if (!m) return text;
-  const names = m[1].trim().split(/\s+/);
+/** fields named like a field of `base` (same kind and $name) replace it; the others are appended */
+function merge(base, own) {
+  const key = (x) => (Array.isArray(x) && ['func', 'global', 'type'].includes(x[0]) && typeof x[1] === 'string' && x[1].startsWith('$') ? `${x[0]} ${x[1]}` : null);
+  const at = new Map(base.map((x, i) => [key(x), i]).filter(([k]) => k));
+  for (const x of own.slice(1)) {
+    const k = key(x);
+    if (k && at.has(k)) base[at.get(k)] = x; else base.push(x);
+  }
+  return base;
+}
+
+/** the module of wat text with its `;; include:` resolved, and the text its directives are read from */
+function load(text, read, depth = 0) {
+  const inc = /^\s*;;\s*include:\s*(\S+)\s*$/m.exec(text);
   const [mod] = parse(text);
-  const made = addVariants(mod, text, names);
+  if (!inc) return { mod, directives: text };
+  if (!read || depth > 8) throw new Error(`include ${inc[1]}: no reader (or includes nest too deep)`);
+  const base = load(read(inc[1]), read, depth + 1);
+  return { mod: merge(base.mod, mod), directives: `${base.directives}\n${text}` };
+}
+
+/**
+ * wat text with its `;; include:` resolved (`read(name)` gives an included file's text) and the calls to
+ * the helpers named in its `;; inline:` directives expanded.
+ */
+export function inlineWat(text, { read } = {}) {
+  if (!/^\s*;;\s*(inline|include):/m.test(text)) return text;
+  const { mod, directives } = load(text, read);
+  const lines = [...directives.matchAll(/^\s*;;\s*inline:(.*)$/gm)];
+  if (!lines.length) return `;; generated by inline.mjs from the .wat source\n${print(mod)}\n`;
+  const names = [...new Set(lines.flatMap((m) => m[1].trim().split(/\s+/)))];
+  const { suffixes, helpers: made } = addVariants(mod, directives, names);
   names.push(...made);
   const helpers = new Map();
   for (const x of mod) if (isDecl(x, 'func') && names.includes(x[1])) helpers.set(x[1], x);
   for (const nm of names) if (!helpers.has(nm)) throw new Error(`inline: no function ${nm}`);
   const counter = { next: 0 };
   const out = mod.map((x) => {
-    if (!isDecl(x, 'func') || made.suffixes.some((sfx) => typeof x[1] === 'string' && x[1].endsWith(sfx))) return x;
+    if (!isDecl(x, 'func') || suffixes.some((sfx) => typeof x[1] === 'string' && x[1].endsWith(sfx))) return x;
     const newLocals = [];
     let k = 1;
     while (k < x.length && (!Array.isArray(x[k]) || ['param', 'result', 'local', 'export', 'type'].includes(x[k][0]))) k++;

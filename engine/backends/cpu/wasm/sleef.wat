@@ -15,34 +15,57 @@
 ;;    below float32's normal range (where the check does not see midpoints). $fma raises $tie for
 ;;    such lanes ($suspect: rare, about never on ordinary data), and every kernel then recomputes
 ;;    that vector with the *_exact copies of the lane functions, which the build makes with
-;;    $fma_exact in place of $fma (the variant line below). No relaxed-SIMD madd anywhere.
+;;    $fma_exact in place of $fma (the variant line below). No relaxed-SIMD madd in this build.
+;; sleef.relaxed.wat is this file with $fma and $fma_exact each one f32x4.relaxed_madd (used only
+;; where sleef.ts's load-time probe finds it fused; $tied is then constant 0 and the *_exact copies
+;; never run), and $select / $trunc the relaxed lane select and truncation (same results here).
 ;;
-;; Exports (addresses are byte offsets into this module's own memory, lengths in elements):
+;; Exports (addresses are byte offsets into the imported memory: the storage arena's, alloc.ts, or one
+;; of the driver's own; lengths in elements):
 ;;   map(fn, src, dst, n)        dst[i] = lane function `fn` (table below) of src[i], ceil(n/4) vectors
 ;;   softmax_row(src, dst, n, log)  PyTorch's last-dim (log_)softmax of one row: max and sum reduced in
-;;                               vec::reduce_all order, stored as f32 at address 0 (max) and 4 (sum);
+;;                               vec::reduce_all order, left in the exported globals row_max, row_sum;
 ;;                               log = 0: dst = exp(src - max) * (1 / sum); log = 1: dst = exp(src - max)
 ;;                               (the caller then runs log_softmax_tail with log(sum) from libm)
 ;;   log_softmax_tail(src, dst, n, max, ls)   dst = (src - max) - ls
-;; Vector loops read and write whole vectors: callers leave 32 bytes of slack after every buffer.
+;;   fma3(a, b, c, dst, n)       dst = fmaf(a, b, c) (the driver's probe, and tests)
+;; Vector loops read and write whole vectors: up to 32 bytes past the end of a buffer (see sleef.ts).
 ;;
 ;; The helpers are written as functions for readability; the build expands every call to them
-;; (inline.mjs), since V8 does not inline wasm calls and a call passing vectors spills registers:
+;; (inline.mjs), since V8 does not inline wasm calls and a call passing vectors spills registers.
+;; map() runs one loop per lane function ($each, copied for each with the lane function inlined), as
+;; an indirect call per vector would cost a third of exp's time; reduce_all is copied the same way for
+;; max and sum ($op4).
 ;; variant _exact: $fma=$fma_exact
-;; inline: $suspect $fma_exact $fma_f64 $hi $fma $pow2i $scale $ilogb2k $ldexp2 $mulsign $isnegzero $add2 $add2dd $addDD $mulDF $mulDD $divDD $addToFloat $expf $expk2f $logReduce $logSpecial $logTail $sinPoly $op4 $op1
+;; copy _expf: $lane=$expf $lane_exact=$expf_exact
+;; copy _expm1f: $lane=$expm1f $lane_exact=$expm1f_exact
+;; copy _logf: $lane=$logf $lane_exact=$logf_exact
+;; copy _log1pf: $lane=$log1pf $lane_exact=$log1pf_exact
+;; copy _tanhf: $lane=$tanhf $lane_exact=$tanhf_exact
+;; copy _sigmoidf: $lane=$sigmoidf $lane_exact=$sigmoidf_exact
+;; copy _log2f: $lane=$log2f $lane_exact=$log2f_exact
+;; copy _log10f: $lane=$log10f $lane_exact=$log10f_exact
+;; copy _sinf: $lane=$sinf $lane_exact=$sinf_exact
+;; copy _cosf: $lane=$cosf $lane_exact=$cosf_exact
+;; inline: $suspect $fma_exact $fma_f64 $hi $fma $tied $select $trunc $pow2i $scale $ilogb2k $ldexp2 $mulsign $isnegzero
+;; inline: $add2 $add2dd $addDD $mulDF $mulDD $divDD $addToFloat $expf $expk2f $logReduce $logSpecial $logTail $sinPoly $op1
+;; inline: $expm1f $logf $log1pf $tanhf $sigmoidf $log2f $log10f $sinf $cosf $max4 $add4 $reduce_tail $exp_at
+;; copy _max: $op4=$max4
+;; copy _add: $op4=$add4
 (module
-  (memory (export "memory") 1 32768)
+  (import "env" "memory" (memory 1 32768 shared))
 
-  (type $lane (func (param v128) (result v128)))
+  (type $each (func (param i32 i32 i32)))
   ;; lane function numbers for map(): keep in sync with LANE in sleef.ts
-  ;; (fn + 10: the same function with exact fmas throughout)
-  (table 20 funcref)
-  (elem (i32.const 0) $expf $expm1f $logf $log1pf $tanhf $sigmoidf $log2f $log10f $sinf $cosf)
-  (elem (i32.const 10) $expf_exact $expm1f_exact $logf_exact $log1pf_exact $tanhf_exact $sigmoidf_exact $log2f_exact
-    $log10f_exact $sinf_exact $cosf_exact)
+  (table 10 funcref)
+  (elem (i32.const 0) $each_expf $each_expm1f $each_logf $each_log1pf $each_tanhf $each_sigmoidf $each_log2f $each_log10f
+    $each_sinf $each_cosf)
 
   ;; set by $fma when its fast path may be off (see the header); kernels clear and test it per vector
   (global $tie (mut i32) (i32.const 0))
+  ;; softmax_row's max and sum of the last row
+  (global $row_max (export "row_max") (mut f32) (f32.const 0))
+  (global $row_sum (export "row_sum") (mut f32) (f32.const 0))
 
   ;; ---- constants (float32, written exactly in hex; the decimal SLEEF value in the comment) --------
   (global $ONE v128 (v128.const f32x4 1 1 1 1))
@@ -51,6 +74,12 @@
   (global $INF v128 (v128.const f32x4 inf inf inf inf))
   (global $NAN v128 (v128.const f32x4 nan nan nan nan))
   (global $SIGN v128 (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
+  (global $NEG0 v128 (v128.const f32x4 -0 -0 -0 -0))
+  ;; integer lanes (globals, not v128.const: V8 loads a global in one instruction but builds most
+  ;; constants in three, inside the loops)
+  (global $I64 v128 (v128.const i32x4 64 64 64 64))
+  (global $I127 v128 (v128.const i32x4 127 127 127 127))
+  (global $I255 v128 (v128.const i32x4 255 255 255 255))
   (global $FLT_MIN v128 (v128.const f32x4 0x1p-126 0x1p-126 0x1p-126 0x1p-126))
   (global $TWO64 v128 (v128.const f32x4 0x1p+64 0x1p+64 0x1p+64 0x1p+64))
   ;; expf
@@ -169,24 +198,33 @@
 
   ;; ---- small helpers ---------------------------------------------------------------------------
 
+  ;; whether the vector just computed raised $tie (kernels then redo it with the *_exact functions)
+  (func $tied (result i32)
+    (global.get $tie))
+
+  ;; a where the mask m is set, else b; every mask here is whole lanes of 0 or -1 (comparison results)
+  (func $select (param $a v128) (param $b v128) (param $m v128) (result v128)
+    (v128.bitselect (local.get $a) (local.get $b) (local.get $m)))
+
+  ;; float32 lanes to int32, truncating; used only where every lane that is not masked out later is
+  ;; integral and in range (the relaxed build's truncation may differ elsewhere)
+  (func $trunc (param $x v128) (result v128)
+    (i32x4.trunc_sat_f32x4_s (local.get $x)))
+
   ;; 2^k as float32 for integer lanes k in [-126, 127]
   (func $pow2i (param $k v128) (result v128)
-    (i32x4.shl (i32x4.add (local.get $k) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+    (i32x4.shl (i32x4.add (local.get $k) (global.get $I127)) (i32.const 23)))
 
-  ;; float32(u * 2^q) with a single rounding (the product formed in double), q integral in [-1022, 1023]
+  ;; float32(u * 2^q) with a single rounding, as the JavaScript model's fr(u * 2 ** q), for expf's
+  ;; operands: u in [0.7, 1.5) and integral q in [-150, 145] (other lanes are masked by the caller).
+  ;; vldexp2's first product u * 2^(q>>1) is then a normal float32, exact, so the second one rounds once.
   (func $scale (param $u v128) (param $q v128) (result v128)
-    (local $qi v128)
-    (local.set $qi (i32x4.trunc_sat_f32x4_s (local.get $q)))
-    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (local.get $u))
-        (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (local.get $qi)) (v128.const i64x2 1023 1023)) (i32.const 52))))
-      (f32x4.demote_f64x2_zero (f64x2.mul (call $hi (local.get $u))
-        (i64x2.shl (i64x2.add (i64x2.extend_high_i32x4_s (local.get $qi)) (v128.const i64x2 1023 1023)) (i32.const 52))))))
+    (call $ldexp2 (local.get $u) (call $trunc (local.get $q))))
 
   ;; ilogb2k: the unbiased exponent field of positive normal float32 lanes (integer lanes)
   (func $ilogb2k (param $d v128) (result v128)
-    (i32x4.sub (v128.and (i32x4.shr_s (local.get $d) (i32.const 23)) (v128.const i32x4 0xff 0xff 0xff 0xff))
-      (v128.const i32x4 0x7f 0x7f 0x7f 0x7f)))
+    (i32x4.sub (v128.and (i32x4.shr_s (local.get $d) (i32.const 23)) (global.get $I255))
+      (global.get $I127)))
 
   ;; vldexp2: d * 2^(e>>1) * 2^(e - (e>>1)), each product rounded (integer lanes e)
   (func $ldexp2 (param $d v128) (param $e v128) (result v128)
@@ -282,9 +320,9 @@
     (local.set $u (f32x4.add (global.get $ONE)
       (call $fma (f32x4.mul (local.get $s) (local.get $s)) (local.get $u) (local.get $s))))
     (local.set $r (call $scale (local.get $u) (local.get $q)))
-    (local.set $r (v128.bitselect (v128.const i32x4 0 0 0 0) (local.get $r) (f32x4.lt (local.get $d) (global.get $EXP_LO))))
-    (local.set $r (v128.bitselect (global.get $INF) (local.get $r) (f32x4.gt (local.get $d) (global.get $EXP_HI))))
-    (v128.bitselect (global.get $NAN) (local.get $r) (f32x4.ne (local.get $d) (local.get $d))))
+    (local.set $r (call $select (v128.const i32x4 0 0 0 0) (local.get $r) (f32x4.lt (local.get $d) (global.get $EXP_LO))))
+    (local.set $r (call $select (global.get $INF) (local.get $r) (f32x4.gt (local.get $d) (global.get $EXP_HI))))
+    (call $select (global.get $NAN) (local.get $r) (f32x4.ne (local.get $d) (local.get $d))))
 
   ;; sigmoid's vectorised lambda: 1 / (1 + exp(-x))
   (func $sigmoidf (param $x v128) (result v128)
@@ -323,7 +361,7 @@
     ;; dfadd_vf2_vf_vf2(1, y)
     (local.set $s1 (f32x4.add (global.get $ONE) (local.get $yh)))
     (local.set $r1 (f32x4.add (f32x4.add (f32x4.sub (global.get $ONE) (local.get $s1)) (local.get $yh)) (local.get $yl)))
-    (local.set $qi (i32x4.trunc_sat_f32x4_s (local.get $q)))
+    (local.set $qi (call $trunc (local.get $q)))
     (local.set $under (f32x4.lt (local.get $dh) (global.get $EXP_LO)))
     (v128.andnot (call $ldexp2 (local.get $s1) (local.get $qi)) (local.get $under))
     (v128.andnot (call $ldexp2 (local.get $r1) (local.get $qi)) (local.get $under)))
@@ -347,9 +385,9 @@
     (local.set $pl) (local.set $ph)
     (call $divDD (local.get $nh) (local.get $nl) (local.get $ph) (local.get $pl))
     (local.set $y (f32x4.add))
-    (local.set $y (v128.bitselect (global.get $ONE) (local.get $y)
+    (local.set $y (call $select (global.get $ONE) (local.get $y)
       (v128.or (f32x4.gt (local.get $a) (global.get $TANH_MAX)) (f32x4.ne (local.get $y) (local.get $y)))))
-    (v128.bitselect (global.get $NAN) (call $mulsign (local.get $y) (local.get $x)) (f32x4.ne (local.get $x) (local.get $x))))
+    (call $select (global.get $NAN) (call $mulsign (local.get $y) (local.get $x)) (f32x4.ne (local.get $x) (local.get $x))))
 
   ;; Sleef_expm1f8_u10
   (func $expm1f (param $a v128) (result v128)
@@ -358,10 +396,10 @@
     (local.set $l) (local.set $h)
     (call $add2 (local.get $h) (local.get $l) (f32x4.neg (global.get $ONE)))
     (local.set $r (f32x4.add))
-    (local.set $r (v128.bitselect (global.get $INF) (local.get $r) (f32x4.gt (local.get $a) (global.get $EM1_HI))))
-    (local.set $r (v128.bitselect (f32x4.neg (global.get $ONE)) (local.get $r) (f32x4.lt (local.get $a) (global.get $EM1_LO))))
-    (local.set $r (v128.bitselect (local.get $a) (local.get $r) (call $isnegzero (local.get $a))))
-    (v128.bitselect (global.get $NAN) (local.get $r) (f32x4.ne (local.get $a) (local.get $a))))
+    (local.set $r (call $select (global.get $INF) (local.get $r) (f32x4.gt (local.get $a) (global.get $EM1_HI))))
+    (local.set $r (call $select (f32x4.neg (global.get $ONE)) (local.get $r) (f32x4.lt (local.get $a) (global.get $EM1_LO))))
+    (local.set $r (call $select (local.get $a) (local.get $r) (call $isnegzero (local.get $a))))
+    (call $select (global.get $NAN) (local.get $r) (f32x4.ne (local.get $a) (local.get $a))))
 
   ;; ---- logs ----------------------------------------------------------------------------------------
 
@@ -369,7 +407,7 @@
   (func $logReduce (param $d v128) (result v128 v128 v128)
     (local $o v128) (local $e v128) (local $h v128) (local $m v128) (local $ah v128) (local $al v128) (local $bh v128) (local $bl v128)
     (local.set $o (f32x4.lt (local.get $d) (global.get $FLT_MIN)))
-    (local.set $d (v128.bitselect (f32x4.mul (local.get $d) (global.get $TWO64)) (local.get $d) (local.get $o)))
+    (local.set $d (call $select (f32x4.mul (local.get $d) (global.get $TWO64)) (local.get $d) (local.get $o)))
     (local.set $e (call $ilogb2k (f32x4.mul (local.get $d) (global.get $R075))))
     ;; m = d * 2^-e (exact: a power-of-two scaling to a normal number), in two steps so 2^-127 is never needed
     (local.set $h (i32x4.shr_s (i32x4.neg (local.get $e)) (i32.const 1)))
@@ -379,14 +417,14 @@
     (local.set $al) (local.set $ah)
     (call $add2 (global.get $ONE) (v128.const i32x4 0 0 0 0) (local.get $m))
     (local.set $bl) (local.set $bh)
-    (i32x4.sub (local.get $e) (v128.and (local.get $o) (v128.const i32x4 64 64 64 64)))
+    (i32x4.sub (local.get $e) (v128.and (local.get $o) (global.get $I64)))
     (call $divDD (local.get $ah) (local.get $al) (local.get $bh) (local.get $bl)))
 
   ;; the special values of logf / log2f / log10f over the computed r
   (func $logSpecial (param $d v128) (param $r v128) (result v128)
-    (local.set $r (v128.bitselect (global.get $INF) (local.get $r) (f32x4.eq (local.get $d) (global.get $INF))))
-    (local.set $r (v128.bitselect (f32x4.neg (global.get $INF)) (local.get $r) (f32x4.eq (local.get $d) (v128.const i32x4 0 0 0 0))))
-    (v128.bitselect (global.get $NAN) (local.get $r)
+    (local.set $r (call $select (global.get $INF) (local.get $r) (f32x4.eq (local.get $d) (global.get $INF))))
+    (local.set $r (call $select (f32x4.neg (global.get $INF)) (local.get $r) (f32x4.eq (local.get $d) (v128.const i32x4 0 0 0 0))))
+    (call $select (global.get $NAN) (local.get $r)
       (v128.or (f32x4.ne (local.get $d) (local.get $d)) (f32x4.lt (local.get $d) (v128.const i32x4 0 0 0 0)))))
 
   ;; the shared tail of logf and log1pf: s + 2x + x^3 * poly(x^2), s the double-float e*ln2
@@ -414,11 +452,11 @@
     (local $sh v128) (local $sl v128) (local $xh v128) (local $xl v128) (local $r v128)
     (local.set $dp1 (f32x4.add (local.get $d) (global.get $ONE)))
     (local.set $o (f32x4.lt (local.get $dp1) (global.get $FLT_MIN)))
-    (local.set $dp1 (v128.bitselect (f32x4.mul (local.get $dp1) (global.get $TWO64)) (local.get $dp1) (local.get $o)))
+    (local.set $dp1 (call $select (f32x4.mul (local.get $dp1) (global.get $TWO64)) (local.get $dp1) (local.get $o)))
     (local.set $e (call $ilogb2k (f32x4.mul (local.get $dp1) (global.get $R075))))
     (local.set $t0 (call $pow2i (i32x4.neg (local.get $e))))
     (local.set $m (call $fma (local.get $d) (local.get $t0) (f32x4.sub (local.get $t0) (global.get $ONE))))
-    (local.set $e (i32x4.sub (local.get $e) (v128.and (local.get $o) (v128.const i32x4 64 64 64 64))))
+    (local.set $e (i32x4.sub (local.get $e) (v128.and (local.get $o) (global.get $I64))))
     (call $mulDF (global.get $L2_HI) (global.get $L2_LO) (f32x4.convert_i32x4_s (local.get $e)))
     (local.set $sl) (local.set $sh)
     ;; dfadd_vf2_vf_vf(2, m)
@@ -427,10 +465,10 @@
       (f32x4.add (f32x4.sub (global.get $TWO) (local.get $q)) (local.get $m)))
     (local.set $xl) (local.set $xh)
     (local.set $r (call $logTail (local.get $sh) (local.get $sl) (local.get $xh) (local.get $xl)))
-    (local.set $r (v128.bitselect (local.get $d) (local.get $r) (call $isnegzero (local.get $d))))
-    (local.set $r (v128.bitselect (global.get $INF) (local.get $r) (f32x4.gt (local.get $d) (global.get $LOG1P_MAX))))
-    (local.set $r (v128.bitselect (f32x4.neg (global.get $INF)) (local.get $r) (f32x4.eq (local.get $d) (f32x4.neg (global.get $ONE)))))
-    (v128.bitselect (global.get $NAN) (local.get $r)
+    (local.set $r (call $select (local.get $d) (local.get $r) (call $isnegzero (local.get $d))))
+    (local.set $r (call $select (global.get $INF) (local.get $r) (f32x4.gt (local.get $d) (global.get $LOG1P_MAX))))
+    (local.set $r (call $select (f32x4.neg (global.get $INF)) (local.get $r) (f32x4.eq (local.get $d) (f32x4.neg (global.get $ONE)))))
+    (call $select (global.get $NAN) (local.get $r)
       (v128.or (f32x4.ne (local.get $d) (local.get $d)) (f32x4.lt (local.get $d) (f32x4.neg (global.get $ONE))))))
 
   ;; Sleef_log2f8_u10
@@ -505,8 +543,8 @@
       (f32x4.add (f32x4.add (f32x4.sub (local.get $h) (local.get $r)) (local.get $v)) (local.get $l))))
     ;; odd u: negate
     (local.set $r (v128.xor (local.get $r)
-      (i32x4.shl (i32x4.trunc_sat_f32x4_s (local.get $u)) (i32.const 31))))
-    (v128.bitselect (local.get $d) (local.get $r) (call $isnegzero (local.get $d))))
+      (i32x4.shl (call $trunc (local.get $u)) (i32.const 31))))
+    (call $select (local.get $d) (local.get $r) (call $isnegzero (local.get $d))))
 
   ;; Sleef_cosf8_u10
   (func $cosf (param $d v128) (result v128)
@@ -521,24 +559,28 @@
     (local.set $r (call $sinPoly))
     ;; (dq & 2) == 0: negate
     (v128.xor (local.get $r)
-      (i32x4.shl (v128.andnot (v128.const i32x4 2 2 2 2) (i32x4.trunc_sat_f32x4_s (local.get $dq))) (i32.const 30))))
+      (i32x4.shl (v128.andnot (v128.const i32x4 2 2 2 2) (call $trunc (local.get $dq))) (i32.const 30))))
 
   ;; ---- kernels ---------------------------------------------------------------------------------------
 
-  ;; dst[i] = fn(src[i]) for i < n, whole vectors (a vector that raised $tie is redone exactly)
-  (func (export "map") (param $fn i32) (param $src i32) (param $dst i32) (param $n i32)
+  ;; dst[i] = $lane(src[i]) for i < n, whole vectors (a vector that raised $tie is redone exactly).
+  ;; A template: the `copy` lines above make $each_expf, ... with $lane = $expf, ...
+  (func $each (param $src i32) (param $dst i32) (param $n i32)
     (local $end i32) (local $v v128)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
       (br_if $done (i32.ge_s (local.get $src) (local.get $end)))
       (global.set $tie (i32.const 0))
-      (local.set $v (call_indirect (type $lane) (v128.load (local.get $src)) (local.get $fn)))
-      (if (global.get $tie) (then
-        (local.set $v (call_indirect (type $lane) (v128.load (local.get $src)) (i32.add (local.get $fn) (i32.const 10))))))
+      (local.set $v (call $lane (v128.load (local.get $src))))
+      (if (call $tied) (then (local.set $v (call $lane_exact (v128.load (local.get $src))))))
       (v128.store (local.get $dst) (local.get $v))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br $next))))
+
+  ;; dst[i] = lane function `fn` (the table above) of src[i] for i < n
+  (func (export "map") (param $fn i32) (param $src i32) (param $dst i32) (param $n i32)
+    (call_indirect (type $each) (local.get $src) (local.get $dst) (local.get $n) (local.get $fn)))
 
   ;; dst[i] = fmaf(a[i], b[i], c[i]) (for tests: the fast path and its exact fallback)
   (func (export "fma3") (param $a i32) (param $b i32) (param $c i32) (param $dst i32) (param $n i32)
@@ -549,33 +591,47 @@
       (global.set $tie (i32.const 0))
       (local.set $v (call $fma (v128.load (i32.add (local.get $a) (local.get $i)))
         (v128.load (i32.add (local.get $b) (local.get $i))) (v128.load (i32.add (local.get $c) (local.get $i)))))
-      (if (global.get $tie) (then
+      (if (call $tied) (then
         (local.set $v (call $fma_exact (v128.load (i32.add (local.get $a) (local.get $i)))
           (v128.load (i32.add (local.get $b) (local.get $i))) (v128.load (i32.add (local.get $c) (local.get $i)))))))
       (v128.store (i32.add (local.get $dst) (local.get $i)) (local.get $v))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $next))))
 
-  ;; the reduce_all lane op: max (NaN wins, else the larger; ties keep b) or float32 add
-  (func $op4 (param $a v128) (param $b v128) (param $add i32) (result v128)
-    (if (result v128) (local.get $add)
-      (then (f32x4.add (local.get $a) (local.get $b)))
-      (else (v128.bitselect (local.get $a) (local.get $b)
-        (v128.or (f32x4.ne (local.get $a) (local.get $a)) (f32x4.gt (local.get $a) (local.get $b)))))))
-  (func $op1 (param $a f32) (param $b f32) (param $add i32) (result f32)
-    (f32x4.extract_lane 0 (call $op4 (f32x4.splat (local.get $a)) (f32x4.splat (local.get $b)) (local.get $add))))
+  ;; the reduce_all lane ops: max (NaN wins, else the larger; ties keep b) and float32 add. $op4 in the
+  ;; templates below is one of them: the `copy` lines make the _max and _add copies
+  (func $max4 (param $a v128) (param $b v128) (result v128)
+    (call $select (local.get $a) (local.get $b)
+      (v128.or (f32x4.ne (local.get $a) (local.get $a)) (f32x4.gt (local.get $a) (local.get $b)))))
+  (func $add4 (param $a v128) (param $b v128) (result v128)
+    (f32x4.add (local.get $a) (local.get $b)))
+  (func $op1 (param $a f32) (param $b f32) (result f32)
+    (f32x4.extract_lane 0 (call $op4 (f32x4.splat (local.get $a)) (f32x4.splat (local.get $b)))))
+
+  ;; the end of reduce_all from its 8 lanes (lo, hi) after the whole groups of 8: the tail vectors t0, t1
+  ;; merged into the lanes j < rem = n % 8, then the 128/64/32-bit tree
+  (func $reduce_tail (param $lo v128) (param $hi v128) (param $t0 v128) (param $t1 v128) (param $rem i32) (result f32)
+    (local $r v128) (local $v v128)
+    (local.set $r (i32x4.splat (local.get $rem)))
+    (local.set $lo (call $select (call $op4 (local.get $lo) (local.get $t0)) (local.get $lo)
+      (i32x4.lt_s (v128.const i32x4 0 1 2 3) (local.get $r))))
+    (local.set $hi (call $select (call $op4 (local.get $hi) (local.get $t1)) (local.get $hi)
+      (i32x4.lt_s (v128.const i32x4 4 5 6 7) (local.get $r))))
+    ;; op(acc[i], acc[i+4]), then op(op(v[0], v[2]), op(v[1], v[3]))
+    (local.set $v (call $op4 (local.get $lo) (local.get $hi)))
+    (local.set $v (call $op4 (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+    (call $op1 (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
 
   ;; vec::reduce_all over n float32 at src (nnMath.ts reduceAll): a sequential fold below 8 elements;
   ;; else 8 lanes, the partial tail merged into the first lanes, then the 128/64/32-bit tree
-  (func $reduce_all (param $src i32) (param $n i32) (param $add i32) (result f32)
-    (local $acc f32) (local $i i32) (local $end i32) (local $lo v128) (local $hi v128) (local $rem v128) (local $v v128)
+  (func $reduce_all (param $src i32) (param $n i32) (result f32)
+    (local $acc f32) (local $i i32) (local $end i32) (local $lo v128) (local $hi v128)
     (if (i32.lt_s (local.get $n) (i32.const 8)) (then
       (local.set $acc (f32.load (local.get $src)))
       (local.set $i (i32.const 1))
       (block $done (loop $next
         (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-        (local.set $acc (call $op1 (local.get $acc)
-          (f32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))) (local.get $add)))
+        (local.set $acc (call $op1 (local.get $acc) (f32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
       (return (local.get $acc))))
@@ -585,41 +641,60 @@
     (local.set $src (i32.add (local.get $src) (i32.const 32)))
     (block $done (loop $next
       (br_if $done (i32.ge_s (local.get $src) (local.get $end)))
-      (local.set $lo (call $op4 (local.get $lo) (v128.load (local.get $src)) (local.get $add)))
-      (local.set $hi (call $op4 (local.get $hi) (v128.load offset=16 (local.get $src)) (local.get $add)))
+      (local.set $lo (call $op4 (local.get $lo) (v128.load (local.get $src))))
+      (local.set $hi (call $op4 (local.get $hi) (v128.load offset=16 (local.get $src))))
       (local.set $src (i32.add (local.get $src) (i32.const 32)))
       (br $next)))
-    ;; tail: lanes j < n % 8 take one more element
-    (local.set $rem (i32x4.splat (i32.and (local.get $n) (i32.const 7))))
-    (local.set $lo (v128.bitselect (call $op4 (local.get $lo) (v128.load (local.get $src)) (local.get $add)) (local.get $lo)
-      (i32x4.lt_s (v128.const i32x4 0 1 2 3) (local.get $rem))))
-    (local.set $hi (v128.bitselect (call $op4 (local.get $hi) (v128.load offset=16 (local.get $src)) (local.get $add)) (local.get $hi)
-      (i32x4.lt_s (v128.const i32x4 4 5 6 7) (local.get $rem))))
-    ;; op(acc[i], acc[i+4]), then op(op(v[0], v[2]), op(v[1], v[3]))
-    (local.set $v (call $op4 (local.get $lo) (local.get $hi) (local.get $add)))
-    (local.set $v (call $op4 (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)) (local.get $add)))
-    (call $op1 (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)) (local.get $add)))
+    (call $reduce_tail (local.get $lo) (local.get $hi) (v128.load (local.get $src)) (v128.load offset=16 (local.get $src))
+      (i32.and (local.get $n) (i32.const 7))))
+
+  ;; exp(x - max) of the vector at p, also stored at q (a vector that raised $tie is redone exactly)
+  (func $exp_at (param $p i32) (param $q i32) (param $max v128) (result v128)
+    (local $x v128) (local $v v128)
+    (local.set $x (f32x4.sub (v128.load (local.get $p)) (local.get $max)))
+    (global.set $tie (i32.const 0))
+    (local.set $v (call $expf (local.get $x)))
+    (if (call $tied) (then (local.set $v (call $expf_exact (local.get $x)))))
+    (v128.store (local.get $q) (local.get $v))
+    (local.get $v))
+  ;; the same, called (not inlined: the tail of a row, once or twice per row)
+  (func $exp_at_called (param $p i32) (param $q i32) (param $max v128) (result v128)
+    (call $exp_at (local.get $p) (local.get $q) (local.get $max)))
 
   ;; softmax / log_softmax along one contiguous row (see the header)
   (func (export "softmax_row") (param $src i32) (param $dst i32) (param $n i32) (param $log i32)
-    (local $max v128) (local $sum f32) (local $rec v128) (local $i i32) (local $end i32) (local $x v128) (local $v v128)
-    (local.set $max (f32x4.splat (call $reduce_all (local.get $src) (local.get $n) (i32.const 0))))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $i (i32.const 0))
+    (local $max v128) (local $sum f32) (local $rec v128) (local $i i32) (local $end i32) (local $whole i32) (local $rem i32)
+    (local $lo v128) (local $hi v128) (local $t0 v128) (local $t1 v128)
+    (local.set $max (f32x4.splat (call $reduce_all_max (local.get $src) (local.get $n))))
+    ;; dst = exp(src - max), summed on the way as reduce_all_add would sum dst: 8 lanes from -0
+    ;; (-0 + x is x for every x), over the whole groups of 8, then the tail (whole vectors: the last
+    ;; one runs past the row by up to 3 elements)
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2)))
+    (local.set $rem (i32.and (local.get $n) (i32.const 7)))
+    (local.set $lo (global.get $NEG0))
+    (local.set $hi (global.get $NEG0))
     (block $done (loop $next
-      (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
-      (local.set $x (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $i))) (local.get $max)))
-      (global.set $tie (i32.const 0))
-      (local.set $v (call $expf (local.get $x)))
-      (if (global.get $tie) (then (local.set $v (call $expf_exact (local.get $x)))))
-      (v128.store (i32.add (local.get $dst) (local.get $i)) (local.get $v))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br_if $done (i32.ge_s (local.get $i) (local.get $whole)))
+      (local.set $lo (f32x4.add (local.get $lo)
+        (call $exp_at (i32.add (local.get $src) (local.get $i)) (i32.add (local.get $dst) (local.get $i)) (local.get $max))))
+      (local.set $hi (f32x4.add (local.get $hi)
+        (call $exp_at (i32.add (local.get $src) (i32.add (local.get $i) (i32.const 16)))
+          (i32.add (local.get $dst) (i32.add (local.get $i) (i32.const 16))) (local.get $max))))
+      (local.set $i (i32.add (local.get $i) (i32.const 32)))
       (br $next)))
-    (local.set $sum (call $reduce_all (local.get $dst) (local.get $n) (i32.const 1)))
-    (f32.store (i32.const 0) (f32x4.extract_lane 0 (local.get $max)))
-    (f32.store (i32.const 4) (local.get $sum))
+    (if (local.get $rem) (then
+      (local.set $t0 (call $exp_at_called (i32.add (local.get $src) (local.get $whole)) (i32.add (local.get $dst) (local.get $whole)) (local.get $max)))))
+    (if (i32.gt_u (local.get $rem) (i32.const 4)) (then
+      (local.set $t1 (call $exp_at_called (i32.add (local.get $src) (i32.add (local.get $whole) (i32.const 16)))
+        (i32.add (local.get $dst) (i32.add (local.get $whole) (i32.const 16))) (local.get $max)))))
+    (if (i32.lt_s (local.get $n) (i32.const 8))
+      (then (local.set $sum (call $reduce_all_add (local.get $dst) (local.get $n))))
+      (else (local.set $sum (call $reduce_tail_add (local.get $lo) (local.get $hi) (local.get $t0) (local.get $t1) (local.get $rem)))))
+    (global.set $row_max (f32x4.extract_lane 0 (local.get $max)))
+    (global.set $row_sum (local.get $sum))
     (if (local.get $log) (then (return)))
     (local.set $rec (f32x4.splat (f32.div (f32.const 1) (local.get $sum))))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $i (i32.const 0))
     (block $done (loop $next
       (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
