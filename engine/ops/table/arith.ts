@@ -13,6 +13,7 @@ import { call, callKw, resultTypeOf, sumToShape, toTensor, wrapScalar } from '..
 import { checkSupport, gpuElementwise, mapBinary, recordNotImplemented, stepRound } from './elementwiseUtil';
 import { ADD, DIV, MUL, SUB, newTensor, outputFor } from '../../backends/cpu/elementwise';
 import { axpyF32 } from '../../backends/cpu/simd';
+import { sleefKernels } from '../../backends/cpu/wasm/sleef';
 
 /** Elementwise binary kernel with promotion: compute in the common dtype. */
 export function binary(a: Tensor, b: Tensor, f: (x: number, y: number) => number, outDtype?: import('../../dtype').DType): Tensor {
@@ -49,7 +50,10 @@ function axpyFast(self: Tensor, other: Tensor, common: DType, al: number): Tenso
   if (self.ndim !== other.ndim || !self.shape.every((s, i) => s === other.shape[i])) return null;
   const out = outputFor(self.shape, common, false, self, other);
   const n = self.numel(), od = out.storage.data as Float32Array;
-  if (!axpyF32(n, al, other.storage.data, other.offset, self.storage.data, self.offset, od, 0, fma32)) {
+  // relaxed SIMD's fused madd where it is fused here (one instruction a vector), else the double-lane kernel
+  const S = sleefKernels();
+  if (!(S?.variant === 'relaxed' && S.axpy(al, other.storage.data, other.offset, self.storage.data, self.offset, od, 0, n, fma32))
+    && !axpyF32(n, al, other.storage.data, other.offset, self.storage.data, self.offset, od, 0, fma32)) {
     axpy32(n, al, other.storage.data, other.offset, self.storage.data, self.offset, od, 0);
   }
   return out;

@@ -300,3 +300,29 @@ for (const variant of VARIANTS) {
     });
   });
 }
+
+for (const variant of VARIANTS) {
+  const K = sleefBuild(variant);
+  describe.skipIf(!K?.inArena)(`${variant} build: axpy (the optimizers' add(x, y, alpha)) is fmaf(alpha, y, x)`, () => {
+    it('in place on arena data, the tail by fma32, nothing past n touched, traps and specials included', () => {
+      const [A, B, C] = fmaCases();
+      const n = (1 << 14) + 1; // arena arrays (from 16K elements), a partial last vector
+      const y = allocF32(n + 8), x = allocF32(n + 8), d = allocF32(n + 8);
+      for (let i = 0; i < n; i += 4096) { y.set(B.subarray(0, Math.min(4096, n - i)), i); x.set(C.subarray(0, Math.min(4096, n - i)), i); }
+      expect(arenaOffset(d)).toBeGreaterThanOrEqual(0);
+      d.fill(-7);
+      for (const al of [fr(-0.01), 0.5, fr(3.3e-5), fr(-7.5e7), ...A.subarray(0, 40).filter((v) => Number.isFinite(v))]) {
+        expect(K!.axpy(al, y, 0, x, 0, d, 0, n, fma32)).toBe(true);
+        for (let i = 0; i < n; i++) if (!same(d[i], fma32(al, y[i], x[i]))) expect(`fma(${al}, ${y[i]}, ${x[i]}) = ${d[i]}`).toBe(`${fma32(al, y[i], x[i])}`);
+        expect(d[n]).toBe(-7);
+      }
+      // x itself as the destination (add_ in place)
+      const want = Array.from(x.subarray(0, n), (v, i) => fma32(0.25, y[i], v));
+      K!.axpy(0.25, y, 0, x, 0, x, 0, n, fma32);
+      for (let i = 0; i < n; i++) expect(same(x[i], want[i])).toBe(true);
+      // not every operand in the arena, or alpha not a float32: declined
+      expect(K!.axpy(0.25, new Float32Array(n), 0, x, 0, d, 0, n, fma32)).toBe(false);
+      expect(K!.axpy(0.1, y, 0, x, 0, d, 0, n, fma32)).toBe(false);
+    });
+  });
+}

@@ -32,6 +32,7 @@ interface SleefExports {
   softmax_row(src: number, dst: number, n: number, log: number): void;
   log_softmax_tail(src: number, dst: number, n: number, max: number, ls: number): void;
   fma3(a: number, b: number, c: number, dst: number, n: number): void;
+  axpy(al: number, y: number, x: number, dst: number, n: number): void;
   row_max: WebAssembly.Global;
   row_sum: WebAssembly.Global;
 }
@@ -136,6 +137,20 @@ export class SleefKernels {
     } finally {
       this.unstage(inB);
     }
+  }
+
+  /**
+   * dst[dOff + i] = fmaf(al, y[yOff + i], x[xOff + i]) for i < n (float32 al): the whole vectors in
+   * place when all three are arena data (false, nothing written, otherwise), the last n % 4 by `exact`.
+   */
+  axpy(al: number, y: ArrayLike<number>, yOff: number, x: ArrayLike<number>, xOff: number, dst: Float32Array, dOff: number, n: number,
+    exact: (a: number, b: number, c: number) => number): boolean {
+    const ya = this.addr(y, yOff), xa = this.addr(x, xOff), da = this.addr(dst, dOff);
+    if (ya < 0 || xa < 0 || da < 0 || Math.fround(al) !== al) return false;
+    const whole = n & ~3;
+    if (whole) this.k.axpy(al, ya, xa, da, whole);
+    for (let i = whole; i < n; i++) dst[dOff + i] = exact(al, y[yOff + i], x[xOff + i]);
+    return true;
   }
 
   /** fmaf(a[i], b[i], c[i]) for i < n ≤ CHUNK (the load-time probe, and tests: the kernels' fma). */

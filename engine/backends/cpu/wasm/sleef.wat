@@ -29,6 +29,7 @@
 ;;                               (the caller then runs log_softmax_tail with log(sum) from libm)
 ;;   log_softmax_tail(src, dst, n, max, ls)   dst = (src - max) - ls
 ;;   fma3(a, b, c, dst, n)       dst = fmaf(a, b, c) (the driver's probe, and tests)
+;;   axpy(al, y, x, dst, n)      dst = fmaf(al, y, x), n a multiple of 4 (nothing past n is touched)
 ;; Vector loops read and write whole vectors: up to 32 bytes past the end of a buffer (see sleef.ts).
 ;;
 ;; The helpers are written as functions for readability; the build expands every call to them
@@ -594,6 +595,24 @@
       (if (call $tied) (then
         (local.set $v (call $fma_exact (v128.load (i32.add (local.get $a) (local.get $i)))
           (v128.load (i32.add (local.get $b) (local.get $i))) (v128.load (i32.add (local.get $c) (local.get $i)))))))
+      (v128.store (i32.add (local.get $dst) (local.get $i)) (local.get $v))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next))))
+
+  ;; dst[i] = fmaf(al, y[i], x[i]) for the n/4 whole vectors (n a multiple of 4): the optimizers' update
+  ;; (add(x, y, alpha=al)), one relaxed_madd per vector in the relaxed build. Reads and writes nothing
+  ;; past n, so it runs in place on arena data.
+  (func (export "axpy") (param $al f32) (param $y i32) (param $x i32) (param $dst i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $a v128) (local $v v128)
+    (local.set $a (f32x4.splat (local.get $al)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
+      (global.set $tie (i32.const 0))
+      (local.set $v (call $fma (local.get $a) (v128.load (i32.add (local.get $y) (local.get $i))) (v128.load (i32.add (local.get $x) (local.get $i)))))
+      (if (call $tied) (then
+        (local.set $v (call $fma_exact (local.get $a)
+          (v128.load (i32.add (local.get $y) (local.get $i))) (v128.load (i32.add (local.get $x) (local.get $i)))))))
       (v128.store (i32.add (local.get $dst) (local.get $i)) (local.get $v))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $next))))
