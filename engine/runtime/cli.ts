@@ -153,6 +153,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   // GRADSCOPE_PYTHON_DIR: another copy of the Python torch package (development)
   // GRADSCOPE_CUDA_ALIAS=1: code written for CUDA (.cuda(), device='cuda') uses the webgpu device
-  const opts: SessionOptions = { device, cudaAlias: env.GRADSCOPE_CUDA_ALIAS === '1', pythonDir: env.GRADSCOPE_PYTHON_DIR || undefined };
+  // no graph panel here: autograd nodes need not know their source lines (a call into Python each)
+  const opts: SessionOptions = { device, cudaAlias: env.GRADSCOPE_CUDA_ALIAS === '1', pythonDir: env.GRADSCOPE_PYTHON_DIR || undefined, sites: false };
   return args.batch ? runBatch(args.timeout, opts) : runFile(args.file!, opts);
 }

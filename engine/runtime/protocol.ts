@@ -45,6 +45,12 @@ export interface InitParams {
   gpu?: 'dawn' | 'host';
   /** per run and per stream, characters forwarded before the rest is dropped */
   maxOutputChars: number;
+  /**
+   * record the user's source line (and module path) of each autograd node as it is made, for the graph
+   * panel (default true). It costs a call into Python per node; a session nothing draws graphs for (the
+   * CLI) turns it off.
+   */
+  sites?: boolean;
 }
 
 export interface ReadyParams {

@@ -37,6 +37,8 @@ export interface SessionOptions {
   maxOutputChars?: number;
   /** after interrupt(), how long a run may take to stop before the session reports it hung (default 3 s) */
   hangTimeoutMs?: number;
+  /** record each autograd node's source line for the graph panel (default true; see InitParams.sites) */
+  sites?: boolean;
 }
 
 export interface RunRequestArgs {
@@ -187,6 +189,7 @@ export class Session {
       worker.postMessage(InitRequest.with({
         interruptBuffer: this.interruptBuffer, pythonDir: o.pythonDir, loadPython: o.loadPython ?? true,
         device: o.device ?? 'cpu', cudaAlias: o.cudaAlias ?? false, gpu: this.gpuMode, maxOutputChars: o.maxOutputChars ?? 16 * 1024 * 1024,
+        sites: o.sites ?? true,
       }));
     });
   }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { PyodideAPI } from 'pyodide';
 import { Tensor } from '../tensor';
+import { setSiteProvider } from '../autograd';
 import { formatTensor, type Printable } from '../format';
 import { resetWarnOnce } from '../warnings';
 import { installTorch, liveHandles, resetTorchState, snapshotCodec, writeTorchFiles } from './bridge';
@@ -141,6 +142,8 @@ async function loadPython(): Promise<PyodideAPI> {
       }
     }
   }
+  // the graph panel's node sites (torch/_sites.py installed its provider on import): off when unused
+  if (init.sites === false) setSiteProvider(null);
   // only now: an interrupt must not land in the middle of setting up
   p.setInterruptBuffer(init.interruptBuffer);
   return p;

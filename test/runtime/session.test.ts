@@ -202,3 +202,26 @@ describe('lifecycle', () => {
     expect(r.error?.type).toBe('NameError');
   });
 });
+
+describe('graph sites', () => {
+  const CODE = 'import torch\nw = torch.ones(2, requires_grad=True)\nloss = (w * 3).sum()\n';
+  const sites = async (session: Session) => {
+    const r = await session.run({ code: CODE, file: '/ws/sites.py', firstLine: 1, fresh: true });
+    expect(r.error ?? null).toBeNull();
+    const g = await session.graph('loss');
+    if (g.kind !== 'graph') throw new Error(g.reason);
+    return g.snapshot.nodes.filter((n) => n.kind === 'op').map((n) => n.site ? `${n.name}@${n.site.line}` : n.name);
+  };
+  it('each op node knows its line by default (the graph panel)', async () => {
+    expect((await sites(s)).sort()).toEqual(['MulBackward0@3', 'SumBackward0@3']);
+  });
+  it('sessions nothing draws graphs for (sites: false, the CLI) skip the call into Python per node', async () => {
+    const plain = new Session({ workerPath: built.worker, pythonDir: built.python, sites: false });
+    try {
+      await plain.start();
+      expect((await sites(plain)).sort()).toEqual(['MulBackward0', 'SumBackward0']);
+    } finally {
+      await plain.dispose();
+    }
+  });
+});
