@@ -3,64 +3,20 @@
 // apply (an operand not on the GPU, a dtype WGSL lacks, too many dims), and the op then runs on the
 // CPU over the storages' host copies. Pipelines are cached by kernel key (here: sent once; the GPU side
 // keeps them). Results are float32 like the CPU's, not bit for bit (the GPU's exp, sum order, ...).
-// More kernels: kernelsCopy.ts (fills, writes into views, casts, where), kernelsNn.ts (softmax, NLL),
-// kernelsReduce.ts (max/min/arg*, prod, their backwards), kernelsIndex.ts (gather/scatter/index_*, embedding, cat/stack).
+// Shared scaffolding (launches, dispatch sizes, bindings, uniform blocks): common.ts. More kernels:
+// kernelsCopy.ts (fills, writes into views, casts, where, padding, table gathers), kernelsNn.ts (softmax,
+// NLL), kernelsReduce.ts (max/min/arg*, prod, their backwards), kernelsIndex.ts (gather/scatter/index_*,
+// embedding, cat/stack), kernelsAdvIndex.ts (x[idx], index_put), kernelsConv.ts (conv1d/2d),
+// kernelsPool.ts (pooling), kernelsNorm.ts (batch/layer/group norm), kernelsScan.ts (cumsum/cumprod).
 import { DType, dtypes } from '../../dtype';
-import { coalesce, contiguousStrides, numel } from '../../shape';
-
-export { coalesce };
+import { numel } from '../../shape';
 import { Tensor } from '../../tensor';
-import { client, gpuStorage, stateOf } from './storage';
+import { MAX_DIMS, WG, WGSL_ISNAN, broadcastStridesOf, coalesce, dispatch, gpuOut, groupsFor, isWordType, onGpu, onGpuF32, reduceKernel, reduceSplit, wgslType } from './common';
 
-export const MAX_DIMS = 8;
-export const WG = 256;
-
-/**
- * Kernel launches by kernel family since the last reset (what ran on the GPU; exposed as
- * torch.webgpu.kernel_stats()). Host round trips are what the storages' reads count.
- */
-const launches = new Map<string, number>();
-export const kernelStats = (): Record<string, number> => Object.fromEntries([...launches].sort());
-export const resetKernelStats = (): void => { launches.clear(); };
-
-/** Run a kernel (counted under the part of its key before the first ':' and the next field). */
-export function launch(key: string, code: () => string, buffers: number[], params: ArrayBuffer, groups: [number, number, number]): void {
-  countLaunch(key.split(':', 2).join(':'));
-  client().run(key, code, buffers, params, groups);
-}
-export function countLaunch(family: string): void { launches.set(family, (launches.get(family) ?? 0) + 1); }
-
-/**
- * Does `t`'s storage live on the GPU (float32/int32, bool/uint8 as u32 words, kernel-made int64 indices
- * as i32 words: see storage.ts)? Kernels check the dtype they take.
- */
-export function onGpu(t: unknown): t is Tensor {
-  return t instanceof Tensor && t.storage.device.type === 'webgpu' && stateOf(t.storage).resident;
-}
-
-export const wgslType = (d: DType): 'f32' | 'i32' | null => (d === dtypes.float32 ? 'f32' : d === dtypes.int32 ? 'i32' : null);
-/** bool and uint8: stored on the device as one u32 word per element */
-export const isWordType = (d: DType): boolean => d === dtypes.bool || d === dtypes.uint8;
-/** The WGSL element type of a resident dtype's storage (f32, i32, or u32 for bool/uint8). */
-export const storageType = (d: DType): 'f32' | 'i32' | 'u32' | null => wgslType(d) ?? (isWordType(d) ? 'u32' : null);
-/** The host array type of a new storage of dtype `d` made by a kernel. */
-export const ctorOf = (d: DType): typeof Float32Array | typeof Int32Array | typeof Uint8Array =>
-  (d === dtypes.float32 ? Float32Array : d === dtypes.int32 ? Int32Array : Uint8Array);
-/** WGSL isnan that no fast-math assumption can fold away. */
-export const WGSL_ISNAN = 'fn isnan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }';
-
-export function groupsFor(n: number): [number, number, number] {
-  const g = Math.max(1, Math.ceil(n / WG));
-  if (g <= 65535) return [g, 1, 1];
-  const gx = 65535;
-  return [gx, Math.ceil(g / gx), 1];
-}
-
-
-export function broadcastStridesOf(t: Tensor, shape: readonly number[]): number[] {
-  const lead = shape.length - t.ndim;
-  return shape.map((s, d) => (d < lead || t.shape[d - lead] === 1 ? 0 : t.strides[d - lead]));
-}
+export {
+  MAX_DIMS, WG, WGSL_ISNAN, broadcastStridesOf, coalesce, countLaunch, ctorOf, groupsFor, isWordType, kernelStats, launch, onGpu,
+  resetKernelStats, storageType, wgslType,
+} from './common';
 
 /** An elementwise operand: a tensor on the GPU, or a value the kernel gets as a uniform. */
 export type MapOperand = Tensor | number;
@@ -92,8 +48,7 @@ export function gpuMap(ops: MapOperand[], shape: readonly number[], compute: DTy
   const flat = tensors.every((t) => t.isContiguous && numel(t.shape) === n);
   const co = coalesce(shape, tensors.map((t) => broadcastStridesOf(t, shape)));
   if (!flat && co.shape.length > MAX_DIMS) return null;
-  const out = gpuStorage(n, ctorOf(outDtype));
-  const res = new Tensor(out, shape.slice(), contiguousStrides(shape), 0, outDtype);
+  const res = gpuOut(shape, outDtype);
   if (n === 0) return res;
   const names = ['a', 'b', 'c', 'd'];
   const intScalar = (o: number) => ct === 'i32' && Number.isInteger(o) && o >= -(2 ** 31) && o < 2 ** 31;
@@ -140,9 +95,7 @@ ${WGSL_ISNAN}
   ops.forEach((o, k) => { if (typeof o === 'number') { if (intScalar(o)) si[8 + k] = o; else f[8 + k] = o; } });
   co.shape.forEach((s, d) => { u[12 + d] = s; });
   co.strides.forEach((st, k) => st.forEach((s, d) => { u[20 + 8 * k + d] = s; }));
-  const bufs = tensors.map((t) => stateOf(t.storage).deviceBuffer(t.storage));
-  launch(key, code, [...bufs, stateOf(out).buffer], params, groups);
-  stateOf(out).written();
+  dispatch(key, code, tensors, [res], params, groups);
   return res;
 }
 
@@ -157,8 +110,7 @@ export function gpuMatmul(a: Tensor, b: Tensor, bias: Tensor | null, beta: numbe
   const [bs, m, k] = batched ? a.shape : [1, a.shape[0], a.shape[1]];
   const nn = b.shape[batched ? 2 : 1];
   const outShape = batched ? [bs, m, nn] : [m, nn];
-  const out = gpuStorage(bs * m * nn, Float32Array);
-  const res = new Tensor(out, outShape, contiguousStrides(outShape), 0, dtypes.float32);
+  const res = gpuOut(outShape, dtypes.float32);
   if (bs * m * nn === 0) return res;
   const sa = batched ? a.strides : [0, a.strides[0], a.strides[1]];
   const sb = batched ? b.strides : [0, b.strides[0], b.strides[1]];
@@ -170,12 +122,9 @@ export function gpuMatmul(a: Tensor, b: Tensor, bias: Tensor | null, beta: numbe
   u.set([m, nn, k, bs, a.offset, sa[0], sa[1], sa[2], b.offset, sb[0], sb[1], sb[2], useBias ? bias!.offset : 0, sbias[0], sbias[1], sbias[2]]);
   f[16] = alpha; f[17] = beta;
   const key = `matmul:${useBias ? 'bias' : 'nobias'}`;
-  const bufs = [stateOf(a.storage).deviceBuffer(a.storage), stateOf(b.storage).deviceBuffer(b.storage)];
-  if (useBias) bufs.push(stateOf(bias!.storage).deviceBuffer(bias!.storage));
   const zs = Math.ceil(bs / 65535) > 1 ? null : bs;
   if (zs === null) return null;
-  launch(key, () => matmulCode(useBias), [...bufs, stateOf(out).buffer], params, [Math.ceil(nn / 64), Math.ceil(m / 64), bs]);
-  stateOf(out).written();
+  dispatch(key, () => matmulCode(useBias), useBias ? [a, b, bias!] : [a, b], [res], params, [Math.ceil(nn / 64), Math.ceil(m / 64), bs]);
   return res;
 }
 
@@ -238,70 +187,25 @@ var<workgroup> Bs: array<f32, 1024>;
  * elements, then a tree reduction in workgroup memory. null when it does not apply.
  */
 export function gpuReduce(x: Tensor, reduced: readonly boolean[], keepdim: boolean, kind: 'sum' | 'mean'): Tensor | null {
-  if (!onGpu(x) || x.dtype !== dtypes.float32) return null;
-  const keptShape: number[] = [], keptStrides: number[] = [], redShape: number[] = [], redStrides: number[] = [];
-  x.shape.forEach((s, d) => {
-    if (reduced[d]) { redShape.push(s); redStrides.push(x.strides[d]); } else { keptShape.push(s); keptStrides.push(x.strides[d]); }
-  });
-  const ko = coalesce(keptShape, [keptStrides]), ro = coalesce(redShape, [redStrides]);
-  if (ko.shape.length > MAX_DIMS || ro.shape.length > MAX_DIMS) return null;
-  const outShape = keepdim ? x.shape.map((s, d) => (reduced[d] ? 1 : s)) : keptShape;
-  const nOut = numel(keptShape), nRed = numel(redShape);
-  if (nOut > 65535 * 65535) return null;
-  const out = gpuStorage(nOut, Float32Array);
-  const res = new Tensor(out, outShape, contiguousStrides(outShape), 0, dtypes.float32);
-  if (nOut === 0) return res;
-  const params = new ArrayBuffer(160);
-  const u = new Uint32Array(params), f = new Float32Array(params);
-  const gx = Math.min(nOut, 65535);
-  u[0] = nOut; u[1] = nRed; u[2] = ko.shape.length; u[3] = ro.shape.length; u[4] = x.offset; u[5] = gx;
-  f[6] = kind === 'mean' ? nRed : 1;
-  ko.shape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = ko.strides[0][d]; });
-  ro.shape.forEach((s, d) => { u[24 + d] = s; u[32 + d] = ro.strides[0][d]; });
-  launch(`reduce:sum`, reduceCode, [stateOf(x.storage).deviceBuffer(x.storage), stateOf(out).buffer], params, [gx, Math.ceil(nOut / gx), 1]);
-  stateOf(out).written();
+  if (!onGpuF32(x)) return null;
+  const sp = reduceSplit(x, reduced);
+  if (!sp) return null;
+  const outShape = keepdim ? x.shape.map((s, d) => (reduced[d] ? 1 : s)) : x.shape.filter((_, d) => !reduced[d]);
+  const res = gpuOut(outShape, dtypes.float32);
+  if (sp.nOut === 0) return res;
+  sp.params.f[6] = kind === 'mean' ? sp.nRed : 1;
+  dispatch('reduce:sum', reduceCode, [x], [res], sp.params.buffer, sp.groups);
   return res;
 }
 
-function reduceCode(): string {
-  return `@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-struct P { nout: u32, nred: u32, kd: u32, rd: u32, off: u32, gx: u32, scale: f32, pad: u32,
-  ks: array<vec4<u32>, 2>, kst: array<vec4<u32>, 2>, rs: array<vec4<u32>, 2>, rst: array<vec4<u32>, 2> }
-@group(0) @binding(2) var<uniform> p: P;
-var<workgroup> part: array<f32, ${WG}>;
-@compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
-  let o = wg.x + wg.y * p.gx;
-  if (o >= p.nout) { return; }
-  var rem = o;
-  var base = p.off;
-  for (var d = i32(p.kd) - 1; d >= 0; d--) {
-    let s = p.ks[d / 4][d % 4];
-    base += (rem % s) * p.kst[d / 4][d % 4];
-    rem = rem / s;
-  }
-  var acc = 0.0;
-  for (var r = l.x; r < p.nred; r += ${WG}u) {
-    var q = r;
-    var off = base;
-    for (var d = i32(p.rd) - 1; d >= 0; d--) {
-      let s = p.rs[d / 4][d % 4];
-      off += (q % s) * p.rst[d / 4][d % 4];
-      q = q / s;
-    }
-    acc += X[off];
-  }
-  part[l.x] = acc;
-  workgroupBarrier();
-  for (var w = ${WG / 2}u; w > 0u; w = w / 2u) {
-    if (l.x < w) { part[l.x] += part[l.x + w]; }
-    workgroupBarrier();
-  }
-  if (l.x == 0u) { Y[o] = part[0] / p.scale; }
-}`;
-}
+const reduceCode = () => reduceKernel('0.0', 'acc + x', 'part[l.x] + part[l.x + w]', 'part[0] / p.scale');
 
 /** A GPU copy of `t` in its logical order (contiguous), or null. */
 export function gpuContiguous(t: Tensor): Tensor | null {
   return gpuMap([t], t.shape, t.dtype, t.dtype, 'a');
+}
+
+/** `t` itself when contiguous, else a contiguous GPU copy of it (null when that does not apply). */
+export function gpuDense(t: Tensor): Tensor | null {
+  return t.isContiguous ? t : gpuContiguous(t);
 }

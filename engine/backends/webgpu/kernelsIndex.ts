@@ -15,11 +15,10 @@
 import { DType, dtypes } from '../../dtype';
 import { contiguousStrides, numel } from '../../shape';
 import { Tensor, webgpu } from '../../tensor';
-import { MAX_DIMS, WG, ctorOf, gpuContiguous, gpuMap, groupsFor, isWordType, launch, onGpu, storageType, wgslType } from './kernels';
+import { Binding, FLAT_MAIN, MAX_DIMS, bindings, flatKernel, gpuOut, isWordType, onGpu, storageType, wgslType } from './common';
+import { gpuContiguous, gpuMap } from './kernels';
 import { gpuCopyInto } from './kernelsCopy';
-import { gpuStorage, stateOf } from './storage';
-
-const buf = (t: Tensor) => stateOf(t.storage).deviceBuffer(t.storage);
+import { stateOf } from './storage';
 const isIndexType = (t: Tensor) => t.dtype === dtypes.int64 || t.dtype === dtypes.int32;
 
 interface GpuIndex {
@@ -68,31 +67,18 @@ const moveType = (t: Tensor) => (onGpu(t) ? storageType(t.dtype) : null);
 function pick(self: Tensor, dim: number, idx: Tensor, outShape: number[], ist: number[]): Tensor | null {
   const t = moveType(self);
   if (!t || outShape.length > MAX_DIMS || outShape.length !== self.ndim) return null;
-  const n = numel(outShape);
-  const out = gpuStorage(n, ctorOf(self.dtype));
-  const res = new Tensor(out, outShape.slice(), contiguousStrides(outShape), 0, self.dtype);
-  if (n === 0) return res;
-  const params = new ArrayBuffer(128);
-  const u = new Uint32Array(params);
-  const groups = groupsFor(n);
-  u[0] = n; u[1] = outShape.length; u[2] = groups[0] * WG; u[3] = dim; u[4] = self.offset;
-  outShape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = self.strides[d]; u[24 + d] = ist[d]; });
-  launch(`index:pick:${t}`, () => pickCode(t), [buf(self), buf(idx), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
+  const res = gpuOut(outShape, self.dtype);
+  flatKernel(`index:pick:${t}`, () => pickCode(t), [self, idx], [res], res.numel(), [outShape.length, dim, self.offset], 32, (p) => {
+    outShape.forEach((s, d) => { p.u[8 + d] = s; p.u[16 + d] = self.strides[d]; p.u[24 + d] = ist[d]; });
+  });
   return res;
 }
 
 function pickCode(t: string): string {
-  return `@group(0) @binding(0) var<storage, read> X: array<${t}>;
-@group(0) @binding(1) var<storage, read> I: array<i32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<${t}>;
-struct P { n: u32, nd: u32, w: u32, dim: u32, off: u32, pad0: u32, pad1: u32, pad2: u32,
-  shape: array<vec4<u32>, 2>, sst: array<vec4<u32>, 2>, ist: array<vec4<u32>, 2> }
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let k = g.x + g.y * p.w;
-  if (k >= p.n) { return; }
-  var rem = k;
+  return `${bindings([['X', t], ['I', 'i32'], ['Y', t, true]], `n: u32, w: u32, nd: u32, dim: u32, off: u32, pad0: u32, pad1: u32, pad2: u32,
+  shape: array<vec4<u32>, 2>, sst: array<vec4<u32>, 2>, ist: array<vec4<u32>, 2>`)}
+${FLAT_MAIN}
+  var rem = i;
   var off = p.off;
   var ip = 0u;
   for (var d = i32(p.nd) - 1; d >= 0; d--) {
@@ -103,7 +89,7 @@ struct P { n: u32, nd: u32, w: u32, dim: u32, off: u32, pad0: u32, pad1: u32, pa
     if (u32(d) != p.dim) { off += c * p.sst[d / 4][d % 4]; }
   }
   off += u32(I[ip]) * p.sst[p.dim / 4][p.dim % 4];
-  Y[k] = X[off];
+  Y[i] = X[off];
 }`;
 }
 
@@ -157,33 +143,23 @@ export function gpuScatter(self: Tensor, dim: number, index: Tensor, src: Tensor
   const ishape = index.shape;
   const lines = ishape[dim] === 0 ? 0 : numel(ishape) / ishape[dim];
   if (lines === 0) return out;
-  const params = new ArrayBuffer(160);
-  const u = new Uint32Array(params), f = new Float32Array(params), si = new Int32Array(params);
-  const groups = groupsFor(lines);
   const ost = contiguousStrides(self.shape), ist = contiguousStrides(ishape);
-  u[0] = lines; u[1] = ishape.length; u[2] = groups[0] * WG; u[3] = dim; u[4] = src ? src.offset : 0; u[5] = ishape[dim];
-  if (t === 'f32') f[6] = value; else si[6] = value;
-  ishape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = ost[d]; u[24 + d] = ist[d]; u[32 + d] = src ? src.strides[d] : 0; });
   const key = `index:scatter:${t}:${mode}:${src ? 'src' : 'value'}`;
-  const bufs = [buf(idx.t), ...(src ? [buf(src)] : []), stateOf(out.storage).buffer];
-  launch(key, () => scatterCode(t, mode, src !== null), bufs, params, groups);
-  stateOf(out.storage).written();
+  flatKernel(key, () => scatterCode(t, mode, src !== null), src ? [idx.t, src] : [idx.t], [out], lines, [ishape.length, dim, src ? src.offset : 0, ishape[dim]], 40, (p) => {
+    if (t === 'f32') p.f[6] = value; else p.i[6] = value;
+    ishape.forEach((s, d) => { p.u[8 + d] = s; p.u[16 + d] = ost[d]; p.u[24 + d] = ist[d]; p.u[32 + d] = src ? src.strides[d] : 0; });
+  });
   return out;
 }
 
 function scatterCode(t: string, mode: ScatterMode, src: boolean): string {
   const x = src ? 'S[sb + j * p.sst[p.dim / 4][p.dim % 4]]' : (t === 'f32' ? 'p.value' : 'bitcast<i32>(p.value)');
   const combine = mode === 'set' ? 'x' : mode === 'add' ? 'Y[at] + x' : 'Y[at] * x';
-  return `@group(0) @binding(0) var<storage, read> I: array<i32>;
-${src ? `@group(0) @binding(1) var<storage, read> S: array<${t}>;` : ''}
-@group(0) @binding(${src ? 2 : 1}) var<storage, read_write> Y: array<${t}>;
-struct P { lines: u32, nd: u32, w: u32, dim: u32, soff: u32, len: u32, value: f32, pad: u32,
-  shape: array<vec4<u32>, 2>, ost: array<vec4<u32>, 2>, ist: array<vec4<u32>, 2>, sst: array<vec4<u32>, 2> }
-@group(0) @binding(${src ? 3 : 2}) var<uniform> p: P;
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let line = g.x + g.y * p.w;
-  if (line >= p.lines) { return; }
-  var rem = line;
+  const arrays: Binding[] = src ? [['I', 'i32'], ['S', t], ['Y', t, true]] : [['I', 'i32'], ['Y', t, true]];
+  return `${bindings(arrays, `n: u32, w: u32, nd: u32, dim: u32, soff: u32, len: u32, value: f32, pad: u32,
+  shape: array<vec4<u32>, 2>, ost: array<vec4<u32>, 2>, ist: array<vec4<u32>, 2>, sst: array<vec4<u32>, 2>`)}
+${FLAT_MAIN}
+  var rem = i;
   var ob = 0u;
   var ib = 0u;
   var sb = p.soff;
@@ -223,19 +199,12 @@ function addRows(self: Tensor, dim: number, rows: Int32Array, source: Tensor, al
   const fill = list.slice(0, size);
   rows.forEach((r, i) => { if (r >= 0) list[size + 1 + fill[r]++] = i; });
   const lt = Tensor.fromArray(list, [list.length], dtypes.int32, webgpu);
-  const n = self.numel();
-  const out = gpuStorage(n, ctorOf(self.dtype));
-  const res = new Tensor(out, self.shape.slice(), contiguousStrides(self.shape), 0, self.dtype);
-  if (n === 0) return res;
-  const params = new ArrayBuffer(128);
-  const u = new Uint32Array(params), f = new Float32Array(params), si = new Int32Array(params);
-  const groups = groupsFor(n);
-  u[0] = n; u[1] = self.ndim; u[2] = groups[0] * WG; u[3] = dim; u[4] = self.offset; u[5] = source.offset; u[6] = size + 1;
-  if (t === 'f32') f[7] = alpha; else si[7] = alpha;
-  self.shape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = self.strides[d]; u[24 + d] = source.strides[d]; });
+  const res = gpuOut(self.shape, self.dtype);
   const mode = byFreq ? 'freq' : alpha === 1 ? 'plain' : 'alpha';
-  launch(`index:add:${t}:${mode}`, () => addRowsCode(t, mode), [buf(self), buf(source), buf(lt), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
+  flatKernel(`index:add:${t}:${mode}`, () => addRowsCode(t, mode), [self, source, lt], [res], res.numel(), [self.ndim, dim, self.offset, source.offset, size + 1], 32, (p) => {
+    if (t === 'f32') p.f[7] = alpha; else p.i[7] = alpha;
+    self.shape.forEach((s, d) => { p.u[8 + d] = s; p.u[16 + d] = self.strides[d]; p.u[24 + d] = source.strides[d]; });
+  });
   return res;
 }
 
@@ -243,17 +212,10 @@ function addRowsCode(t: string, mode: 'plain' | 'alpha' | 'freq'): string {
   const step = mode === 'plain' ? 'v = v + x;'
     : mode === 'freq' ? 'v = v + x * scale;'
       : t === 'f32' ? 'v = fma(p.alpha, x, v);' : 'v = v + bitcast<i32>(p.alpha) * x;';
-  return `@group(0) @binding(0) var<storage, read> X: array<${t}>;
-@group(0) @binding(1) var<storage, read> S: array<${t}>;
-@group(0) @binding(2) var<storage, read> L: array<i32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<${t}>;
-struct P { n: u32, nd: u32, w: u32, dim: u32, off: u32, soff: u32, list: u32, alpha: f32,
-  shape: array<vec4<u32>, 2>, xst: array<vec4<u32>, 2>, sst: array<vec4<u32>, 2> }
-@group(0) @binding(4) var<uniform> p: P;
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let k = g.x + g.y * p.w;
-  if (k >= p.n) { return; }
-  var rem = k;
+  return `${bindings([['X', t], ['S', t], ['L', 'i32'], ['Y', t, true]], `n: u32, w: u32, nd: u32, dim: u32, off: u32, soff: u32, list: u32, alpha: f32,
+  shape: array<vec4<u32>, 2>, xst: array<vec4<u32>, 2>, sst: array<vec4<u32>, 2>`)}
+${FLAT_MAIN}
+  var rem = i;
   var xo = p.off;
   var so = p.soff;
   var row = 0u;
@@ -273,7 +235,7 @@ struct P { n: u32, nd: u32, w: u32, dim: u32, off: u32, soff: u32, list: u32, al
     let x = S[so + u32(L[p.list + q]) * sd];
     ${step}
   }
-  Y[k] = v;
+  Y[i] = v;
 }`;
 }
 
@@ -300,7 +262,7 @@ export function gpuEmbeddingBackward(grad: Tensor, indices: Tensor, numWeights: 
   const g = grad.isContiguous ? grad : gpuContiguous(grad);
   if (!g) return null;
   const g2 = new Tensor(g.storage, [n, dim], [dim, 1], g.offset, g.dtype);
-  const zeros = new Tensor(gpuStorage(numWeights * dim, Float32Array), [numWeights, dim], [dim, 1], 0, dtypes.float32);
+  const zeros = gpuOut([numWeights, dim], dtypes.float32);
   return addRows(zeros, 0, rows, g2, 1, byFreq);
 }
 
@@ -315,7 +277,7 @@ export function gpuJoinable(ts: Tensor[], dtype: DType): boolean {
 
 /** A new contiguous `dtype` tensor on the GPU for kernels to fill (zero-filled). */
 export function gpuEmpty(shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(gpuStorage(numel(shape), ctorOf(dtype)), shape.slice(), contiguousStrides(shape), 0, dtype);
+  return gpuOut(shape, dtype);
 }
 
 export { gpuCopyInto };

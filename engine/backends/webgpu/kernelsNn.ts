@@ -5,41 +5,54 @@
 // has no WGSL type: their host copy is current, so they are checked there (bounds) and uploaded as i32
 // (a write, no read back). null when a kernel does not apply; the op then runs on the CPU.
 import { dtypes } from '../../dtype';
-import { contiguousStrides, numel } from '../../shape';
+import { numel } from '../../shape';
 import { Tensor, webgpu } from '../../tensor';
-import { WG, WGSL_ISNAN, gpuMap, gpuReduce, groupsFor, launch, onGpu } from './kernels';
-import { gpuStorage, stateOf } from './storage';
+import { Binding, FLAT_MAIN, ROW_MAIN, WG, WGSL_ISNAN, around, bindings, dispatch, flatDispatch, flatKernel, gpuOut, onGpuF32, rowGroups, treeReduce, uniform } from './common';
+import { gpuMap, gpuReduce } from './kernels';
 
-const buf = (t: Tensor) => stateOf(t.storage).deviceBuffer(t.storage);
-const dense = (t: Tensor) => t.isContiguous;
+const sameShape = (a: Tensor, b: Tensor) => a.shape.length === b.shape.length && a.shape.every((s, d) => s === b.shape[d]);
 
-function rowGroups(rows: number): [number, number, number] {
-  const gx = Math.min(rows, 65535);
-  return [gx, Math.ceil(rows / gx), 1];
+/** The uniform block of the softmax family: the same six words, named for a row kernel or a column kernel. */
+const ROW_FIELDS = 'rows: u32, cols: u32, inner: u32, gx: u32, off: u32, off2: u32';
+const COLUMN_FIELDS = 'n: u32, size: u32, inner: u32, w: u32, off: u32, off2: u32';
+
+/**
+ * Run a softmax-family kernel over dense float32 operands of one shape on the GPU (x, or g and y) into a
+ * new tensor of that shape: one workgroup per row of the last dim (`dim` null: ROW_FIELDS), or one thread
+ * per column along `dim` (COLUMN_FIELDS; colBase gives a column's first element). null when it does not apply.
+ */
+function softmaxFamily(key: string, code: () => string, xs: Tensor[], dim: number | null): Tensor | null {
+  const [x] = xs;
+  if (!onGpuF32(...xs) || !xs.every((t) => t.isContiguous && sameShape(t, x))) return null;
+  if (dim !== null && (dim < 0 || dim >= Math.max(x.ndim, 1))) return null;
+  const out = gpuOut(x.shape, dtypes.float32);
+  const n = x.numel();
+  if (n === 0) return out;
+  const cols = x.ndim === 0 ? 1 : x.shape[x.ndim - 1];
+  const [outer, size, inner] = dim === null ? [n / cols, cols, 1] : around(x.shape, dim);
+  const lines = outer * inner;
+  const { groups, w } = dim === null ? { groups: rowGroups(lines), w: rowGroups(lines)[0] } : flatDispatch(lines);
+  const p = uniform(6);
+  p.u.set([lines, size, inner, w, xs[0].offset, xs[1]?.offset ?? 0]);
+  dispatch(key, code, xs, [out], p.buffer, groups);
+  return out;
 }
+
+const rowHead = (arrays: Binding[]) => `${bindings(arrays, ROW_FIELDS)}
+var<workgroup> part: array<f32, ${WG}>;
+${SLEEF_EXPF}
+${ROW_MAIN}`;
+
+const columnHead = (arrays: Binding[]) => `${bindings(arrays, COLUMN_FIELDS)}
+fn colBase(col: u32) -> u32 { return (col / p.inner) * p.size * p.inner + col % p.inner; }
+${WGSL_ISNAN}
+${SLEEF_EXPF}
+${FLAT_MAIN}`;
 
 /** softmax (or log_softmax) of float32 `x` along its last dim, or null. */
 export function gpuSoftmax(x: Tensor, log: boolean): Tensor | null {
-  if (!onGpu(x) || x.dtype !== dtypes.float32 || !dense(x)) return null;
-  const n = x.numel();
-  const cols = x.ndim === 0 ? 1 : x.shape[x.ndim - 1];
-  const out = gpuStorage(n, Float32Array);
-  const res = new Tensor(out, x.shape.slice(), contiguousStrides(x.shape), 0, dtypes.float32);
-  if (n === 0) return res;
-  const rows = n / cols;
-  const groups = rowGroups(rows);
-  const params = new Uint32Array([rows, cols, x.offset, groups[0]]).buffer;
-  launch(`softmax:${log ? 'log' : 'exp'}`, () => softmaxCode(log), [buf(x), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
-  return res;
+  return softmaxFamily(`softmax:${log ? 'log' : 'exp'}`, () => softmaxCode(log), [x], null);
 }
-
-const REDUCE = (op: string) => `
-  workgroupBarrier();
-  for (var w = ${WG / 2}u; w > 0u; w = w / 2u) {
-    if (l.x < w) { part[l.x] = ${op}; }
-    workgroupBarrier();
-  }`;
 
 /**
  * One workgroup per row, computed like PyTorch's CPU kernel (so values usually match it bit for bit):
@@ -47,21 +60,13 @@ const REDUCE = (op: string) => `
  * summed in sequence, then (l0+l4 + l2+l6) + (l1+l5 + l3+l7)), then × 1/sum or − log(sum).
  */
 function softmaxCode(log: boolean): string {
-  return `@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-struct P { rows: u32, cols: u32, off: u32, gx: u32 }
-@group(0) @binding(2) var<uniform> p: P;
-var<workgroup> part: array<f32, ${WG}>;
-${SLEEF_EXPF}
-@compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
-  let row = wg.x + wg.y * p.gx;
-  if (row >= p.rows) { return; }
+  return `${rowHead([['X', 'f32'], ['Y', 'f32', true]])}
   let base = p.off + row * p.cols;
   let ob = row * p.cols;
   let n = p.cols;
   var m = -3.4028234663852886e38;
   for (var c = l.x; c < n; c += ${WG}u) { m = max(m, X[base + c]); }
-  part[l.x] = m;${REDUCE('max(part[l.x], part[l.x + w])')}
+  part[l.x] = m;${treeReduce('max(part[l.x], part[l.x + w])')}
   let mx = part[0];
   workgroupBarrier();
   if (l.x < 8u) {
@@ -109,51 +114,22 @@ const SLEEF_EXPF = `fn sexp(d: f32) -> f32 {
  * dim, from the forward's output y and the incoming gradient g (both float32 on the GPU), or null.
  */
 export function gpuSoftmaxBackward(g: Tensor, y: Tensor, log: boolean): Tensor | null {
-  if (!onGpu(g) || !onGpu(y) || g.dtype !== dtypes.float32 || y.dtype !== dtypes.float32 || !dense(g) || !dense(y)) return null;
-  if (g.shape.length !== y.shape.length || g.shape.some((s, d) => s !== y.shape[d])) return null;
-  const n = y.numel();
-  const cols = y.ndim === 0 ? 1 : y.shape[y.ndim - 1];
-  const out = gpuStorage(n, Float32Array);
-  const res = new Tensor(out, y.shape.slice(), contiguousStrides(y.shape), 0, dtypes.float32);
-  if (n === 0) return res;
-  const rows = n / cols;
-  const groups = rowGroups(rows);
-  const params = new Uint32Array([rows, cols, g.offset, y.offset, groups[0], 0, 0, 0]).buffer;
-  launch(`softmax_backward:${log ? 'log' : 'exp'}`, () => softmaxBackwardCode(log), [buf(g), buf(y), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
-  return res;
+  return softmaxFamily(`softmax_backward:${log ? 'log' : 'exp'}`, () => softmaxBackwardCode(log), [g, y], null);
 }
 
 function softmaxBackwardCode(log: boolean): string {
-  return `@group(0) @binding(0) var<storage, read> G: array<f32>;
-@group(0) @binding(1) var<storage, read> Y: array<f32>;
-@group(0) @binding(2) var<storage, read_write> R: array<f32>;
-struct P { rows: u32, cols: u32, goff: u32, yoff: u32, gx: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(3) var<uniform> p: P;
-var<workgroup> part: array<f32, ${WG}>;
-${SLEEF_EXPF}
-@compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
-  let row = wg.x + wg.y * p.gx;
-  if (row >= p.rows) { return; }
-  let gb = p.goff + row * p.cols;
-  let yb = p.yoff + row * p.cols;
+  return `${rowHead([['G', 'f32'], ['Y', 'f32'], ['R', 'f32', true]])}
+  let gb = p.off + row * p.cols;
+  let yb = p.off2 + row * p.cols;
   let ob = row * p.cols;
   var s = 0.0;
   for (var c = l.x; c < p.cols; c += ${WG}u) { s += ${log ? 'G[gb + c]' : 'G[gb + c] * Y[yb + c]'}; }
-  part[l.x] = s;${REDUCE('part[l.x] + part[l.x + w]')}
+  part[l.x] = s;${treeReduce('part[l.x] + part[l.x + w]')}
   let sum = part[0];
   for (var c = l.x; c < p.cols; c += ${WG}u) {
     ${log ? 'R[ob + c] = fma(-sexp(Y[yb + c]), sum, G[gb + c]);' : 'R[ob + c] = Y[yb + c] * (G[gb + c] - sum);'}
   }
 }`;
-}
-
-/** outer × size × inner of a contiguous tensor split at `dim`. */
-function around(shape: readonly number[], dim: number): [number, number, number] {
-  let outer = 1, inner = 1;
-  for (let i = 0; i < dim; i++) outer *= shape[i];
-  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, shape.length ? shape[dim] : 1, inner];
 }
 
 /**
@@ -162,34 +138,12 @@ function around(shape: readonly number[], dim: number): [number, number, number]
  * x − max − log(sum), as the CPU's non-last-dim kernel. null when it does not apply.
  */
 export function gpuSoftmaxDim(x: Tensor, dim: number, log: boolean): Tensor | null {
-  if (!onGpu(x) || x.dtype !== dtypes.float32 || !dense(x) || dim < 0 || dim >= Math.max(x.ndim, 1)) return null;
-  const n = x.numel();
-  const out = gpuStorage(n, Float32Array);
-  const res = new Tensor(out, x.shape.slice(), contiguousStrides(x.shape), 0, dtypes.float32);
-  if (n === 0) return res;
-  const [outer, size, inner] = around(x.shape, dim);
-  const cols = outer * inner;
-  const groups = groupsFor(cols);
-  const params = new Uint32Array([cols, size, inner, x.offset, groups[0] * WG, 0, 0, 0]).buffer;
-  launch(`softmax:${log ? 'log' : 'exp'}:dim`, () => softmaxDimCode(log), [buf(x), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
-  return res;
+  return softmaxFamily(`softmax:${log ? 'log' : 'exp'}:dim`, () => softmaxDimCode(log), [x], dim);
 }
 
-const COLUMN = `struct P { cols: u32, size: u32, inner: u32, off: u32, w: u32, off2: u32, pad0: u32, pad1: u32 }
-fn colBase(col: u32) -> u32 { return (col / p.inner) * p.size * p.inner + col % p.inner; }`;
-
 function softmaxDimCode(log: boolean): string {
-  return `@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-${COLUMN}
-@group(0) @binding(2) var<uniform> p: P;
-${WGSL_ISNAN}
-${SLEEF_EXPF}
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let col = g.x + g.y * p.w;
-  if (col >= p.cols) { return; }
-  let ob = colBase(col);
+  return `${columnHead([['X', 'f32'], ['Y', 'f32', true]])}
+  let ob = colBase(i);
   let xb = p.off + ob;
   var m = X[xb];
   for (var d = 1u; d < p.size; d++) { let v = X[xb + d * p.inner]; m = select(v, m, isnan(m) || (!isnan(v) && m > v)); }
@@ -209,32 +163,12 @@ ${SLEEF_EXPF}
 
 /** The backward of softmax / log_softmax along any `dim` (one thread per column, fused sums in sequence), or null. */
 export function gpuSoftmaxBackwardDim(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor | null {
-  if (!onGpu(g) || !onGpu(y) || g.dtype !== dtypes.float32 || y.dtype !== dtypes.float32 || !dense(g) || !dense(y)) return null;
-  if (g.shape.length !== y.shape.length || g.shape.some((s, d) => s !== y.shape[d]) || dim < 0 || dim >= Math.max(y.ndim, 1)) return null;
-  const n = y.numel();
-  const out = gpuStorage(n, Float32Array);
-  const res = new Tensor(out, y.shape.slice(), contiguousStrides(y.shape), 0, dtypes.float32);
-  if (n === 0) return res;
-  const [outer, size, inner] = around(y.shape, dim);
-  const cols = outer * inner;
-  const groups = groupsFor(cols);
-  const params = new Uint32Array([cols, size, inner, g.offset, groups[0] * WG, y.offset, 0, 0]).buffer;
-  launch(`softmax_backward:${log ? 'log' : 'exp'}:dim`, () => softmaxBackwardDimCode(log), [buf(g), buf(y), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
-  return res;
+  return softmaxFamily(`softmax_backward:${log ? 'log' : 'exp'}:dim`, () => softmaxBackwardDimCode(log), [g, y], dim);
 }
 
 function softmaxBackwardDimCode(log: boolean): string {
-  return `@group(0) @binding(0) var<storage, read> G: array<f32>;
-@group(0) @binding(1) var<storage, read> Y: array<f32>;
-@group(0) @binding(2) var<storage, read_write> R: array<f32>;
-${COLUMN}
-@group(0) @binding(3) var<uniform> p: P;
-${SLEEF_EXPF}
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let col = gid.x + gid.y * p.w;
-  if (col >= p.cols) { return; }
-  let ob = colBase(col);
+  return `${columnHead([['G', 'f32'], ['Y', 'f32'], ['R', 'f32', true]])}
+  let ob = colBase(i);
   let gb = p.off + ob;
   let yb = p.off2 + ob;
   var sum = 0.0;
@@ -254,25 +188,23 @@ export function uploadTargets(t: ArrayLike<number>, shape: readonly number[]): T
   return Tensor.fromArray(Int32Array.from(t as ArrayLike<number>), shape, dtypes.int32, webgpu);
 }
 
+const NLL_FIELDS = 'n: u32, w: u32, c: u32, s: u32, off: u32, ign: i32, per: u32, div: f32';
+
+/** Run an NLL kernel over `n` threads: the uniform block [n, w, C, S, offset, ignore, per-position, divisor]. */
+function nllRun(key: string, code: () => string, reads: Tensor[], out: Tensor, n: number, C: number, S: number, off: number, ignore: number, per = 0, div = 1): void {
+  flatKernel(key, code, reads, [out], n, [C, S, off], 8, (p) => { p.i[5] = ignore; p.u[6] = per; p.f[7] = div; });
+}
+
 /**
  * Unweighted NLL over contiguous float32 input [N, C, S] on the GPU with targets `t` (int32 on the GPU,
  * [N·S]): the per-position loss −x[n, t, s] (0 where t == ignore), shaped `noneShape`, or its sum
  * (reduction 'sum') / sum over `count` ('mean'). null when it does not apply.
  */
 export function gpuNll(input: Tensor, t: Tensor, ignore: number, N: number, C: number, S: number, noneShape: number[] | null, mean: boolean, count: number): Tensor | null {
-  if (!onGpu(input) || input.dtype !== dtypes.float32 || !dense(input) || Math.abs(ignore) >= 2 ** 31) return null;
+  if (!onGpuF32(input) || !input.isContiguous || Math.abs(ignore) >= 2 ** 31) return null;
   const n = N * S;
-  const shape = noneShape ?? [n];
-  const out = gpuStorage(n, Float32Array);
-  const per = new Tensor(out, shape.slice(), contiguousStrides(shape), 0, dtypes.float32);
-  if (n > 0) {
-    const groups = groupsFor(n);
-    const params = new ArrayBuffer(32);
-    const u = new Uint32Array(params), i = new Int32Array(params);
-    u[0] = n; u[1] = C; u[2] = S; u[3] = input.offset; i[4] = ignore; u[5] = groups[0] * WG;
-    launch('nll:forward', nllCode, [buf(input), buf(t), stateOf(out).buffer], params, groups);
-    stateOf(out).written();
-  }
+  const per = gpuOut(noneShape ?? [n], dtypes.float32);
+  nllRun('nll:forward', nllCode, [input, t], per, n, C, S, input.offset, ignore);
   if (noneShape) return per;
   const s = gpuReduce(per, [true], false, 'sum');
   if (!s || !mean) return s;
@@ -280,14 +212,8 @@ export function gpuNll(input: Tensor, t: Tensor, ignore: number, N: number, C: n
 }
 
 function nllCode(): string {
-  return `@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> T: array<i32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-struct P { n: u32, c: u32, s: u32, off: u32, ign: i32, w: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x + g.y * p.w;
-  if (i >= p.n) { return; }
+  return `${bindings([['X', 'f32'], ['T', 'i32'], ['Y', 'f32', true]], NLL_FIELDS)}
+${FLAT_MAIN}
   let k = T[i];
   var v = 0.0;
   if (k != p.ign) { v = -X[p.off + ((i / p.s) * p.c + u32(k)) * p.s + i % p.s]; }
@@ -301,38 +227,25 @@ struct P { n: u32, c: u32, s: u32, off: u32, ign: i32, w: u32, pad0: u32, pad1: 
  * contiguous [N·S] one.
  */
 export function gpuNllBackward(g: Tensor, shape: readonly number[], t: Tensor, ignore: number, C: number, S: number, perPosition: boolean, divisor: number): Tensor | null {
-  if (!onGpu(g) || g.dtype !== dtypes.float32 || (perPosition && !dense(g))) return null;
+  if (!onGpuF32(g) || (perPosition && !g.isContiguous)) return null;
   const n = numel(shape);
-  const out = gpuStorage(n, Float32Array);
-  const res = new Tensor(out, shape.slice(), contiguousStrides(shape), 0, dtypes.float32);
-  if (n === 0) return res;
-  const groups = groupsFor(n);
-  const params = new ArrayBuffer(32);
-  const u = new Uint32Array(params), i = new Int32Array(params), f = new Float32Array(params);
-  u[0] = n; u[1] = C; u[2] = S; u[3] = g.offset; i[4] = ignore; u[5] = groups[0] * WG; u[6] = perPosition ? 1 : 0; f[7] = divisor;
-  launch('nll:backward', nllBackwardCode, [buf(g), buf(t), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
-  return res;
+  const out = gpuOut(shape, dtypes.float32);
+  nllRun('nll:backward', nllBackwardCode, [g, t], out, n, C, S, g.offset, ignore, perPosition ? 1 : 0, divisor);
+  return out;
 }
 
 function nllBackwardCode(): string {
-  return `@group(0) @binding(0) var<storage, read> G: array<f32>;
-@group(0) @binding(1) var<storage, read> T: array<i32>;
-@group(0) @binding(2) var<storage, read_write> R: array<f32>;
-struct P { n: u32, c: u32, s: u32, goff: u32, ign: i32, w: u32, per: u32, div: f32 }
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let j = g.x + g.y * p.w;
-  if (j >= p.n) { return; }
+  return `${bindings([['G', 'f32'], ['T', 'i32'], ['R', 'f32', true]], NLL_FIELDS)}
+${FLAT_MAIN}
   let cs = p.c * p.s;
-  let pos = (j / cs) * p.s + j % p.s;
+  let pos = (i / cs) * p.s + i % p.s;
   let k = T[pos];
   var v = 0.0;
-  if (k != p.ign && u32(k) == (j / p.s) % p.c) {
-    var gv = G[p.goff];
-    if (p.per == 1u) { gv = G[p.goff + pos]; }
+  if (k != p.ign && u32(k) == (i / p.s) % p.c) {
+    var gv = G[p.off];
+    if (p.per == 1u) { gv = G[p.off + pos]; }
     v = -(gv / p.div);
   }
-  R[j] = v;
+  R[i] = v;
 }`;
 }

@@ -9,63 +9,9 @@
 import { dtypes } from '../../dtype';
 import { contiguousStrides, numel } from '../../shape';
 import { Tensor } from '../../tensor';
-import { MAX_DIMS, WG, WGSL_ISNAN, coalesce, gpuContiguous, gpuMap, gpuReduce, groupsFor, launch, onGpu, wgslType } from './kernels';
-import { gpuStorage, stateOf } from './storage';
-
-const buf = (t: Tensor) => stateOf(t.storage).deviceBuffer(t.storage);
-
-interface Split { nOut: number; nRed: number; params: ArrayBuffer; groups: [number, number, number] }
-
-/**
- * The uniform block of a one-workgroup-per-output reduction of `x` over the dims flagged in `reduced`
- * (kept and reduced dims each coalesced; the reduced index r runs in row-major order over the reduced
- * dims), or null when there are too many dims.
- */
-function split(x: Tensor, reduced: readonly boolean[]): Split | null {
-  const keptShape: number[] = [], keptStrides: number[] = [], redShape: number[] = [], redStrides: number[] = [];
-  x.shape.forEach((s, d) => {
-    if (reduced[d]) { redShape.push(s); redStrides.push(x.strides[d]); } else { keptShape.push(s); keptStrides.push(x.strides[d]); }
-  });
-  const ko = coalesce(keptShape, [keptStrides]), ro = coalesce(redShape, [redStrides]);
-  if (ko.shape.length > MAX_DIMS || ro.shape.length > MAX_DIMS) return null;
-  const nOut = numel(keptShape), nRed = numel(redShape);
-  if (nOut > 65535 * 65535) return null;
-  const params = new ArrayBuffer(160);
-  const u = new Uint32Array(params);
-  const gx = Math.max(1, Math.min(nOut, 65535));
-  u[0] = nOut; u[1] = nRed; u[2] = ko.shape.length; u[3] = ro.shape.length; u[4] = x.offset; u[5] = gx;
-  ko.shape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = ko.strides[0][d]; });
-  ro.shape.forEach((s, d) => { u[24 + d] = s; u[32 + d] = ro.strides[0][d]; });
-  return { nOut, nRed, params, groups: [gx, Math.ceil(nOut / gx), 1] };
-}
-
-const HEAD = (t: string, index: boolean) => `@group(0) @binding(0) var<storage, read> X: array<${t}>;
-@group(0) @binding(1) var<storage, read_write> Y: array<${t}>;
-${index ? `@group(0) @binding(2) var<storage, read_write> I: array<i32>;` : ''}
-struct P { nout: u32, nred: u32, kd: u32, rd: u32, off: u32, gx: u32, pad0: u32, pad1: u32,
-  ks: array<vec4<u32>, 2>, kst: array<vec4<u32>, 2>, rs: array<vec4<u32>, 2>, rst: array<vec4<u32>, 2> }
-@group(0) @binding(${index ? 3 : 2}) var<uniform> p: P;
-${WGSL_ISNAN}
-fn baseOf(o: u32) -> u32 {
-  var rem = o;
-  var base = p.off;
-  for (var d = i32(p.kd) - 1; d >= 0; d--) {
-    let s = p.ks[d / 4][d % 4];
-    base += (rem % s) * p.kst[d / 4][d % 4];
-    rem = rem / s;
-  }
-  return base;
-}
-fn offOf(base: u32, r: u32) -> u32 {
-  var q = r;
-  var off = base;
-  for (var d = i32(p.rd) - 1; d >= 0; d--) {
-    let s = p.rs[d / 4][d % 4];
-    off += (q % s) * p.rst[d / 4][d % 4];
-    q = q / s;
-  }
-  return off;
-}`;
+import { FLAT_MAIN, MAX_DIMS, WG, bindings, coalesce, dispatch, flatKernel, gpuOut, onGpu, onGpuF32, reduceHead, reduceKernel, reduceSplit, wgslType } from './common';
+import { gpuContiguous, gpuMap, gpuReduce } from './kernels';
+import { stateOf } from './storage';
 
 /**
  * The extreme ('max' or 'min') of float32/int32 `x` over the dims flagged in `reduced`, shaped `outShape`
@@ -75,28 +21,22 @@ fn offOf(base: u32, r: u32) -> u32 {
 export function gpuExtreme(x: Tensor, reduced: readonly boolean[], outShape: readonly number[], kind: 'max' | 'min', withIndex: boolean): { values: Tensor; indices: Tensor | null } | null {
   const t = wgslType(x.dtype);
   if (!onGpu(x) || !t) return null;
-  const sp = split(x, reduced);
+  const sp = reduceSplit(x, reduced);
   if (!sp || sp.nRed === 0 || sp.nRed >= 2 ** 31 || numel(outShape) !== sp.nOut) return null;
-  const vs = gpuStorage(sp.nOut, t === 'f32' ? Float32Array : Int32Array);
-  const values = new Tensor(vs, outShape.slice(), contiguousStrides(outShape), 0, x.dtype);
+  const values = gpuOut(outShape, x.dtype);
   let indices: Tensor | null = null;
-  const bufs = [buf(x), stateOf(vs).buffer];
   if (withIndex) {
-    const is = gpuStorage(sp.nOut, Float64Array);
-    stateOf(is).bound = sp.nRed;
-    indices = new Tensor(is, outShape.slice(), contiguousStrides(outShape), 0, dtypes.int64);
-    bufs.push(stateOf(is).buffer);
+    indices = gpuOut(outShape, dtypes.int64, Float64Array);
+    stateOf(indices.storage).bound = sp.nRed;
   }
   if (sp.nOut === 0) return { values, indices };
-  launch(`reduce:${kind}:${t}:${withIndex ? 'index' : 'value'}`, () => extremeCode(t, kind, withIndex), bufs, sp.params, sp.groups);
-  stateOf(vs).written();
-  if (indices) stateOf(indices.storage).written();
+  dispatch(`reduce:${kind}:${t}:${withIndex ? 'index' : 'value'}`, () => extremeCode(t, kind, withIndex), [x], indices ? [values, indices] : [values], sp.params.buffer, sp.groups);
   return { values, indices };
 }
 
 function extremeCode(t: 'f32' | 'i32', kind: 'max' | 'min', withIndex: boolean): string {
   const nan = t === 'f32';
-  return `${HEAD(t, withIndex)}
+  return `${reduceHead(t, withIndex)}
 var<workgroup> pv: array<${t}, ${WG}>;
 var<workgroup> pi: array<u32, ${WG}>;
 const NONE = 0xffffffffu;
@@ -140,35 +80,16 @@ fn take(v: ${t}, i: u32, bv: ${t}, bi: u32) -> bool {
 
 /** The product of float32 `x` over the dims flagged in `reduced`, shaped `outShape`, or null (a tree order: float32 rounding differs from the CPU's). */
 export function gpuProd(x: Tensor, reduced: readonly boolean[], outShape: readonly number[]): Tensor | null {
-  if (!onGpu(x) || x.dtype !== dtypes.float32) return null;
-  const sp = split(x, reduced);
+  if (!onGpuF32(x)) return null;
+  const sp = reduceSplit(x, reduced);
   if (!sp || numel(outShape) !== sp.nOut) return null;
-  const out = gpuStorage(sp.nOut, Float32Array);
-  const res = new Tensor(out, outShape.slice(), contiguousStrides(outShape), 0, dtypes.float32);
+  const res = gpuOut(outShape, dtypes.float32);
   if (sp.nOut === 0) return res;
-  launch('reduce:prod', prodCode, [buf(x), stateOf(out).buffer], sp.params, sp.groups);
-  stateOf(out).written();
+  dispatch('reduce:prod', prodCode, [x], [res], sp.params.buffer, sp.groups);
   return res;
 }
 
-function prodCode(): string {
-  return `${HEAD('f32', false)}
-var<workgroup> part: array<f32, ${WG}>;
-@compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
-  let o = wg.x + wg.y * p.gx;
-  if (o >= p.nout) { return; }
-  let base = baseOf(o);
-  var acc = 1.0;
-  for (var r = l.x; r < p.nred; r += ${WG}u) { acc = acc * X[offOf(base, r)]; }
-  part[l.x] = acc;
-  workgroupBarrier();
-  for (var w = ${WG / 2}u; w > 0u; w = w / 2u) {
-    if (l.x < w) { part[l.x] = part[l.x] * part[l.x + w]; }
-    workgroupBarrier();
-  }
-  if (l.x == 0u) { Y[o] = part[0]; }
-}`;
-}
+const prodCode = () => reduceKernel('1.0', 'acc * x', 'part[l.x] * part[l.x + w]', 'part[0]');
 
 /**
  * prod_backward for float32 `x` reduced over the flagged dims to `result`, with incoming gradient `g`
@@ -177,7 +98,7 @@ var<workgroup> part: array<f32, ${WG}>;
  * One thread per slice. null when it does not apply.
  */
 export function gpuProdBackward(g: Tensor, x: Tensor, result: Tensor, reduced: readonly boolean[]): Tensor | null {
-  if (!onGpu(x) || !onGpu(g) || !onGpu(result) || x.dtype !== dtypes.float32 || g.dtype !== dtypes.float32 || result.dtype !== dtypes.float32) return null;
+  if (!onGpuF32(x, g, result)) return null;
   const gc = g.isContiguous ? g : gpuContiguous(g);
   const rc = result.isContiguous ? result : gpuContiguous(result);
   if (!gc || !rc) return null;
@@ -188,29 +109,19 @@ export function gpuProdBackward(g: Tensor, x: Tensor, result: Tensor, reduced: r
   if (ko.shape.length > MAX_DIMS || ro.shape.length > MAX_DIMS) return null;
   const nOut = numel(kept[0]), nRed = numel(red[0]);
   if (gc.numel() !== nOut || rc.numel() !== nOut) return null;
-  const out = gpuStorage(x.numel(), Float32Array);
-  const res = new Tensor(out, x.shape.slice(), os, 0, dtypes.float32);
+  const res = gpuOut(x.shape, dtypes.float32);
   if (x.numel() === 0) return res;
-  const params = new ArrayBuffer(224);
-  const u = new Uint32Array(params);
-  const groups = groupsFor(nOut);
-  u[0] = nOut; u[1] = nRed; u[2] = ko.shape.length; u[3] = ro.shape.length; u[4] = x.offset; u[5] = groups[0] * WG; u[6] = gc.offset; u[7] = rc.offset;
-  ko.shape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = ko.strides[0][d]; u[24 + d] = ko.strides[1][d]; });
-  ro.shape.forEach((s, d) => { u[32 + d] = s; u[40 + d] = ro.strides[0][d]; u[48 + d] = ro.strides[1][d]; });
-  launch('reduce:prod_backward', prodBackwardCode, [buf(x), buf(gc), buf(rc), stateOf(out).buffer], params, groups);
-  stateOf(out).written();
+  flatKernel('reduce:prod_backward', prodBackwardCode, [x, gc, rc], [res], nOut, [nRed, ko.shape.length, ro.shape.length, x.offset, gc.offset, rc.offset], 56, (p) => {
+    ko.shape.forEach((s, d) => { p.u[8 + d] = s; p.u[16 + d] = ko.strides[0][d]; p.u[24 + d] = ko.strides[1][d]; });
+    ro.shape.forEach((s, d) => { p.u[32 + d] = s; p.u[40 + d] = ro.strides[0][d]; p.u[48 + d] = ro.strides[1][d]; });
+  });
   return res;
 }
 
 function prodBackwardCode(): string {
-  return `@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> G: array<f32>;
-@group(0) @binding(2) var<storage, read> R: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-struct P { nout: u32, nred: u32, kd: u32, rd: u32, off: u32, w: u32, goff: u32, roff: u32,
+  return `${bindings([['X', 'f32'], ['G', 'f32'], ['R', 'f32'], ['Y', 'f32', true]], `n: u32, w: u32, nred: u32, kd: u32, rd: u32, off: u32, goff: u32, roff: u32,
   ks: array<vec4<u32>, 2>, kst: array<vec4<u32>, 2>, kos: array<vec4<u32>, 2>,
-  rs: array<vec4<u32>, 2>, rst: array<vec4<u32>, 2>, ros: array<vec4<u32>, 2> }
-@group(0) @binding(4) var<uniform> p: P;
+  rs: array<vec4<u32>, 2>, rst: array<vec4<u32>, 2>, ros: array<vec4<u32>, 2>`)}
 fn red(r: u32) -> vec2<u32> {
   var q = r;
   var o = vec2<u32>(0u, 0u);
@@ -222,9 +133,8 @@ fn red(r: u32) -> vec2<u32> {
   }
   return o;
 }
-@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let o = gid.x + gid.y * p.w;
-  if (o >= p.nout) { return; }
+${FLAT_MAIN}
+  let o = i;
   var rem = o;
   var xb = p.off;
   var ob = 0u;

@@ -1,6 +1,7 @@
 // Op table: comparisons (eq/ne/lt/le/gt/ge and their aliases, Tensor or Scalar other, bool result),
 // logical_and/or/xor/not, isclose/allclose/equal. Operands are compared in their promoted dtype, so a
-// Python scalar is first cast to that dtype (uint8 < -1 compares with 255, like PyTorch).
+// Python scalar is first cast to that dtype (uint8 < -1 compares with 255, like PyTorch). On the webgpu
+// device comparisons and the logical ops run as WGSL elementwise kernels (bool results as u32 words).
 import { DType, dtypes, getDefaultDType } from '../../dtype';
 import { check } from '../../errors';
 import { Tensor } from '../../tensor';
@@ -74,12 +75,25 @@ const cmpInplace: OpDef[] = cmpDefs.flatMap((d, i) => [d.name, ...(d.aliases ?? 
 
 const truthy = (x: number) => x !== 0; // NaN is truthy
 
-function logical(name: string, f: (x: boolean, y: boolean) => boolean, doc: string): OpDef {
+/**
+ * A logical op on the GPU: each operand's truth (x != 0, NaN true) in WGSL, combined by `combine` (over
+ * A, B); float32 operands compare as f32, int32 and bool/uint8 masks (u32 words) as i32. null when an
+ * operand is not on the GPU or the promoted dtype has no WGSL type.
+ */
+function gpuLogical(xs: Tensor[], common: DType, combine: string): Tensor | null {
+  const compute = common === dtypes.float32 ? dtypes.float32 : [dtypes.int32, dtypes.bool, dtypes.uint8].includes(common) ? dtypes.int32 : null;
+  if (!compute) return null;
+  const truth = (v: string) => (compute === dtypes.float32 ? `(isnan(${v}) || ${v} != 0.0)` : `(${v} != 0)`);
+  return gpuElementwise(xs, compute, dtypes.bool, combine.replace('A', truth('a')).replace('B', truth('b')));
+}
+
+function logical(name: string, f: (x: boolean, y: boolean) => boolean, doc: string, wgsl: string): OpDef {
   return {
     name, sig: `${name}(Tensor self, Tensor other)`, doc,
     impl: (a) => {
       const self: Tensor = a.self, other: Tensor = a.other;
-      return mapBinary(self, other, resultTypeOf(self, other), dtypes.bool, (x, y) => (f(truthy(x), truthy(y)) ? 1 : 0));
+      const common = resultTypeOf(self, other);
+      return gpuLogical([self, other], common, wgsl) ?? mapBinary(self, other, common, dtypes.bool, (x, y) => (f(truthy(x), truthy(y)) ? 1 : 0));
     },
     samples: [
       { args: [{ t: [2, 3], dtype: 'bool' }, { t: [3], dtype: 'bool' }] },
@@ -89,12 +103,12 @@ function logical(name: string, f: (x: boolean, y: boolean) => boolean, doc: stri
 }
 
 const logicalDefs: OpDef[] = [
-  logical('logical_and', (x, y) => x && y, 'True where both inputs are nonzero.'),
-  logical('logical_or', (x, y) => x || y, 'True where either input is nonzero.'),
-  logical('logical_xor', (x, y) => x !== y, 'True where exactly one input is nonzero.'),
+  logical('logical_and', (x, y) => x && y, 'True where both inputs are nonzero.', 'A && B'),
+  logical('logical_or', (x, y) => x || y, 'True where either input is nonzero.', 'A || B'),
+  logical('logical_xor', (x, y) => x !== y, 'True where exactly one input is nonzero.', 'A != B'),
   {
     name: 'logical_not', sig: 'logical_not(Tensor self)', doc: 'True where input is zero.',
-    impl: (a) => mapUnary(a.self, a.self.dtype, dtypes.bool, (x) => (x === 0 ? 1 : 0)),
+    impl: (a) => gpuLogical([a.self], a.self.dtype, '!A') ?? mapUnary(a.self, a.self.dtype, dtypes.bool, (x) => (x === 0 ? 1 : 0)),
     samples: [{ args: [{ t: [2, 3], dtype: 'bool' }] }, { args: [{ t: [4], values: [0, -0, NaN, 2] }], method: true }],
   },
 ];

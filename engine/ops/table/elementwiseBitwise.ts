@@ -1,6 +1,7 @@
 // Op table: bitwise ops on bool and integer tensors (and/or/xor/not/shifts, exact for int64 through
 // BigInt beyond 32 bits) and the Python operator names the shim calls (__and__, __invert__, __lshift__, ...).
-import { DType, castValue } from '../../dtype';
+// int32 tensors and bool masks on the webgpu device run as WGSL elementwise kernels.
+import { DType, castValue, dtypes } from '../../dtype';
 import { TorchError } from '../../errors';
 import { Scalar } from '../../scalar';
 import { broadcastShapes } from '../../shape';
@@ -8,7 +9,7 @@ import { Tensor } from '../../tensor';
 import { defineOps, OpDef, SampleCase } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { resultTypeOf, toTensor, wrapScalar } from '../util';
-import { checkSupport, mapBinary, mapUnary } from './elementwiseUtil';
+import { checkSupport, gpuElementwise, mapBinary, mapUnary } from './elementwiseUtil';
 
 type Op32 = (x: number, y: number) => number;
 type OpBig = (x: bigint, y: bigint) => bigint;
@@ -40,6 +41,18 @@ const BIN: [string, Op32, OpBig, string][] = [
   ['bitwise_xor', (x, y) => x ^ y, (x, y) => x ^ y, 'Bitwise XOR (logical XOR for bool).'],
 ];
 
+/** The WGSL (over i32 a, b) of each op on the webgpu device, for int32 and bool (0/1 words) operands. */
+const WGSL: Record<string, string> = {
+  bitwise_and: 'a & b', bitwise_or: 'a | b', bitwise_xor: 'a ^ b',
+  bitwise_left_shift: 'a << u32(b & 31)', bitwise_right_shift: 'a >> u32(b & 31)',
+};
+
+/** An op on the GPU: int32 in i32; bool masks (u32 words) read as i32 0/1, the result a mask again. */
+function gpuBitwise(xs: Tensor[], d: DType, expr: string): Tensor | null {
+  if (d === dtypes.int32) return gpuElementwise(xs, d, d, expr);
+  return d === dtypes.bool ? gpuElementwise(xs, dtypes.int32, d, `(${expr}) != 0`) : null;
+}
+
 const binSamples: SampleCase[] = [
   { args: [{ t: [2, 3], dtype: 'int64' }, { t: [3], dtype: 'int64' }] },
   { args: [{ t: [4], dtype: 'bool' }, { t: [4], dtype: 'bool' }], method: true },
@@ -47,12 +60,12 @@ const binSamples: SampleCase[] = [
   { args: [{ t: [3], dtype: 'uint8' }, { t: [3], dtype: 'int64', values: [2 ** 40 + 3, -(2 ** 40) - 5, 7] }] },
 ];
 
-function bitwise(self: Tensor | Scalar, other: Tensor | Scalar, kernel: (d: DType) => (x: number, y: number) => number, kname: string, noBool: boolean): Tensor {
+function bitwise(self: Tensor | Scalar, other: Tensor | Scalar, kernel: (d: DType) => (x: number, y: number) => number, kname: string, noBool: boolean, wgsl: string): Tensor {
   const a = toTensor(self), b = toTensor(other);
   const common = resultTypeOf(self, other);
   broadcastShapes(a.shape, b.shape);
   checkSupport(kname, common, { half: false, bfloat16: false, float: false, bool: !noBool });
-  return mapBinary(a, b, common, common, kernel(common));
+  return gpuBitwise([a, b], common, wgsl) ?? mapBinary(a, b, common, common, kernel(common));
 }
 
 const sigs = (n: string) => [`${n}(Tensor self, Tensor other)`, `${n}(Scalar self, Tensor other)`, `${n}(Tensor self, Scalar other)`];
@@ -60,7 +73,7 @@ const sigs = (n: string) => [`${n}(Tensor self, Tensor other)`, `${n}(Scalar sel
 function binDef(name: string, kname: string, kernel: (d: DType) => (x: number, y: number) => number, doc: string, noBool = false): OpDef {
   return {
     name, sig: sigs(name), doc,
-    impl: (a, ov) => bitwise(ov === 1 ? wrapScalar(a.self) : a.self, a.other, kernel, kname, noBool),
+    impl: (a, ov) => bitwise(ov === 1 ? wrapScalar(a.self) : a.self, a.other, kernel, kname, noBool, WGSL[name]),
     samples: binSamples,
   };
 }
@@ -74,6 +87,8 @@ const shiftDefs = [
 function bitwiseNot(self: Tensor): Tensor {
   checkSupport('bitwise_not_cpu', self.dtype, { half: false, bfloat16: false, float: false });
   const d = self.dtype;
+  const gpu = d === dtypes.bool ? gpuElementwise([self], dtypes.int32, d, 'a == 0') : d === dtypes.int32 ? gpuElementwise([self], d, d, '~a') : null;
+  if (gpu) return gpu;
   if (d.category === 'bool') return mapUnary(self, d, d, (x) => (x ? 0 : 1));
   if (d.name === 'int64') return mapUnary(self, d, d, (x) => (in32(x) ? ~x : Number(BigInt.asIntN(64, ~BigInt(x)))));
   return mapUnary(self, d, d, (x) => castValue(d, ~x));

@@ -1,6 +1,7 @@
 // Op table: Python indexing. `__getitem__` / `__setitem__` follow torch/csrc/autograd/python_variable_indexing.cpp
 // and ATen/TensorIndexing.h step by step (fast paths for a lone int / slice / None / Ellipsis / bool,
-// then applySlicing over the index tuple, then advanced indexing through `index` / `index_put_`).
+// then applySlicing over the index tuple, then advanced indexing through `index` / `index_put_`; on the
+// webgpu device those two run as engine/backends/webgpu/kernelsAdvIndex.ts's kernels).
 //
 // Index encoding (the Python shim converts Python index objects to exactly this): `indices` is a JS
 // array with one item per element of the Python index tuple; a non-tuple index is a 1-item array.
@@ -28,6 +29,7 @@ import { pyTypeName } from '../schema';
 import { warn } from '../../warnings';
 import { call, callKw, castTensor, contiguous, newTensor, scalarTensor, sumToShape } from '../util';
 import { IndexList, expandableTo, longTensor, planIndex } from './indexingUtil';
+import { gpuIndexGather, gpuIndexPut } from '../../backends/webgpu/kernelsAdvIndex';
 import { assertNoInternalOverlap, assertNoPartialOverlap, fmt, geomOf, viewOp } from './shapeUtil';
 
 type Item = unknown;
@@ -219,12 +221,15 @@ function setitem(self: Tensor, raw: Item[], value: unknown): null {
 
 function index(self: Tensor, indices: IndexList): Tensor {
   const plan = planIndex(self, indices);
-  const offs = plan.offsets();
-  const out = newTensor(plan.shape, self.dtype);
-  const od = out.storage.data, sd = self.storage.data;
-  for (let k = 0; k < offs.length; k++) od[k] = sd[offs[k]];
+  let out = gpuIndexGather(self, plan.parts, plan.shape);
+  if (!out) {
+    const offs = plan.offsets();
+    out = newTensor(plan.shape, self.dtype);
+    const od = out.storage.data, sd = self.storage.data;
+    for (let k = 0; k < offs.length; k++) od[k] = sd[offs[k]];
+  }
   // derivatives.yaml index_backward: _index_put_impl_(zeros, indices, grad, accumulate=True, unsafe=True)
-  record('IndexBackward0', [self], out, ([g]) => [call('_index_put_impl_', callKw('zeros', [self.shape], { dtype: g!.dtype }), indices, g!, true, true)]);
+  record('IndexBackward0', [self], out, ([g]) => [call('_index_put_impl_', callKw('zeros', [self.shape], { dtype: g!.dtype, device: g!.device }), indices, g!, true, true)]);
   return out;
 }
 
@@ -241,14 +246,16 @@ function indexPut(self: Tensor, indices: IndexList, values: Tensor, accumulate: 
   if (values.dtype !== self.dtype) {
     throw runtimeError(`Index put requires the source and destination dtypes match, got ${shortTypeName(self.dtype)} for the destination and ${shortTypeName(values.dtype)} for the source.`);
   }
-  const offs = plan.offsets();
-  const vOffs = broadcastOffsets(values, plan.shape);
-  const od = out.storage.data, vd = values.storage.data;
-  const conv = self.dtype.needsConvert;
-  for (let k = 0; k < offs.length; k++) {
-    const o = offs[k];
-    const v = accumulate ? od[o] + vd[vOffs[k]] : vd[vOffs[k]];
-    od[o] = conv ? castValue(self.dtype, v) : v;
+  if (!gpuIndexPut(out, plan.shape, plan.offsets, values, accumulate)) {
+    const offs = plan.offsets();
+    const vOffs = broadcastOffsets(values, plan.shape);
+    const od = out.storage.data, vd = values.storage.data;
+    const conv = self.dtype.needsConvert;
+    for (let k = 0; k < offs.length; k++) {
+      const o = offs[k];
+      const v = accumulate ? od[o] + vd[vOffs[k]] : vd[vOffs[k]];
+      od[o] = conv ? castValue(self.dtype, v) : v;
+    }
   }
   record(name, [self, values], out, ([g]) => [
     accumulate ? g! : call('index_put', g!, indices, call('zeros_like', values), false),

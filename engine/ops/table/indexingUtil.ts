@@ -72,6 +72,23 @@ export interface IndexPlan {
   shape: number[];
   /** physical storage offsets (into self.storage) of every result element in row-major order */
   offsets(): Float64Array;
+  /** the result as [pre dims, broadcast index dims, post dims]: what the webgpu index kernels take */
+  parts: IndexParts;
+}
+
+/**
+ * Element (p, i, q) of the result (p over preShape, i over bshape, q over postShape, row-major) is at
+ * storage offset base + Σ p·preStrides + mid[i] + Σ q·postStrides.
+ */
+export interface IndexParts {
+  base: number;
+  preShape: number[]; preStrides: number[];
+  bshape: number[];
+  postShape: number[]; postStrides: number[];
+  /** the int64 index tensors (each broadcast to bshape) with the size and stride of the dim each indexes */
+  indexed: { t: Tensor; size: number; stride: number }[];
+  /** the offset of each broadcast index position (negative indices wrapped; PyTorch's IndexError, in order, when out of range) */
+  mid(): Float64Array;
 }
 
 /** Plan x[indices] for x = self (PyTorch's index semantics). Throws PyTorch's errors. */
@@ -100,41 +117,48 @@ export function planIndex(self: Tensor, indices: IndexList, warnUint8 = true): I
   if (indexedSizes.includes(0) && !bshape.includes(0)) throw idxError('index is out of bounds for dimension with size 0');
   const preShape = sizes.slice(0, b), postShape = sizes.slice(b + nIdx);
   const shape = [...preShape, ...bshape, ...postShape];
-  const offsets = () => {
-    const virt = (s: number[], st: number[]) => new Tensor(self.storage, s, st, 0, self.dtype).offsets();
-    const pre = virt(preShape, strides.slice(0, b)), post = virt(postShape, strides.slice(b + nIdx));
+  const indexed = ordIdx.slice(b, b + nIdx).map((t, j) => ({ t: t!, size: indexedSizes[j], stride: indexedStrides[j] }));
+  const mid = () => {
     const nb = bshape.reduce((x, y) => x * y, 1);
-    const vals = ordIdx.slice(b, b + nIdx).map((t) => {
-      const offs = broadcastOffsets(t!, bshape);
-      const d = t!.storage.data;
+    const vals = indexed.map(({ t }) => {
+      const offs = broadcastOffsets(t, bshape);
+      const d = t.storage.data;
       return (i: number) => d[offs[i]];
     });
-    const mid = new Float64Array(nb);
-    const total = pre.length * nb * post.length;
-    if (total > 0) {
-      for (let i = 0; i < nb; i++) {
-        let off = 0;
-        for (let j = 0; j < nIdx; j++) {
-          let v = vals[j](i);
-          const size = indexedSizes[j];
-          if (v < -size || v >= size) throw idxError(`index ${v} is out of bounds for dimension ${j} with size ${size}`);
-          if (v < 0) v += size;
-          off += v * indexedStrides[j];
-        }
-        mid[i] = off;
+    const m = new Float64Array(nb);
+    for (let i = 0; i < nb; i++) {
+      let off = 0;
+      for (let j = 0; j < nIdx; j++) {
+        let v = vals[j](i);
+        const size = indexedSizes[j];
+        if (v < -size || v >= size) throw idxError(`index ${v} is out of bounds for dimension ${j} with size ${size}`);
+        if (v < 0) v += size;
+        off += v * indexedStrides[j];
       }
+      m[i] = off;
     }
+    return m;
+  };
+  const parts: IndexParts = {
+    base: self.offset, preShape, preStrides: strides.slice(0, b), bshape, postShape, postStrides: strides.slice(b + nIdx), indexed, mid,
+  };
+  const offsets = () => {
+    const virt = (s: number[], st: number[]) => new Tensor(self.storage, s, st, 0, self.dtype).offsets();
+    const pre = virt(preShape, parts.preStrides), post = virt(postShape, parts.postStrides);
+    const nb = bshape.reduce((x, y) => x * y, 1);
+    const total = pre.length * nb * post.length;
+    const m = total > 0 ? mid() : new Float64Array(nb);
     const out = new Float64Array(total);
     let k = 0;
     for (let p = 0; p < pre.length; p++) {
       for (let i = 0; i < nb; i++) {
-        const base = self.offset + pre[p] + mid[i];
+        const base = self.offset + pre[p] + m[i];
         for (let q = 0; q < post.length; q++) out[k++] = base + post[q];
       }
     }
     return out;
   };
-  return { shape, offsets };
+  return { shape, offsets, parts };
 }
 
 /** NumPy's is_expandable_to: can `from` broadcast to exactly `to`? */

@@ -1,6 +1,6 @@
 // Op table: torch.conv1d / conv2d (ConvolutionBackward0; stride, padding incl. 'same'/'valid',
 // dilation, groups; unbatched input squeezes back with SqueezeBackward1, as PyTorch's batchify does).
-// Kernels: engine/backends/cpu/conv.ts.
+// Kernels: engine/backends/cpu/conv.ts; on the webgpu device engine/backends/webgpu/kernelsConv.ts.
 import { DType } from '../../dtype';
 import { check, runtimeError } from '../../errors';
 import { record } from '../../autograd';
@@ -8,6 +8,7 @@ import { Tensor } from '../../tensor';
 import { warn } from '../../warnings';
 import { newTensor } from '../../backends/cpu/elementwise';
 import { ConvGeom, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from '../../backends/cpu/conv';
+import { gpuConv, gpuConvBackwardInput, gpuConvBackwardWeight } from '../../backends/webgpu/kernelsConv';
 import { defineOps, OpDef } from '../spec';
 import { call } from '../util';
 import { checkSupport } from './elementwiseUtil';
@@ -48,19 +49,39 @@ function convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride:
   g.OH = Math.floor((g.H + 2 * g.pH - g.dH * (g.KH - 1) - 1) / g.sH) + 1;
   g.OW = Math.floor((g.W + 2 * g.pW - g.dW * (g.KW - 1) - 1) / g.sW) + 1;
   const outShape = is1d ? [g.N, g.OC, g.OW] : [g.N, g.OC, g.OH, g.OW];
-  const out = newTensor(outShape, input.dtype);
   const r = roundOf(input.dtype);
+  const sumDims = is1d ? [0, 2] : [0, 2, 3];
+  // on the GPU: direct kernels in the CPU's order of additions (the backward too, each falling back to the CPU)
+  const gpu = gpuConv(input, weight, bias, g, outShape);
+  if (gpu) {
+    record('ConvolutionBackward0', [input, weight, bias], gpu, ([go]) => [
+      input.requiresGrad ? gpuConvBackwardInput(weight, go!, g, input.shape) ?? gradInputCpu(weight.contiguousData(), go!, g, r, input) : null,
+      weight.requiresGrad ? gpuConvBackwardWeight(input, go!, g, weight.shape) ?? gradWeightCpu(input.contiguousData(), go!, g, r, weight) : null,
+      bias?.requiresGrad ? call('sum', go!, sumDims) : null,
+    ]);
+    return gpu;
+  }
+  const out = newTensor(outShape, input.dtype);
   const x = input.contiguousData(), w = weight.contiguousData();
   conv2dForward(x, w, bias ? bias.contiguousData() : null, g, r, out.storage.data as Float32Array);
-  record('ConvolutionBackward0', [input, weight, bias], out, ([go]) => {
-    const gd = go!.contiguousData();
-    let gi: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
-    if (input.requiresGrad) { gi = newTensor(input.shape, input.dtype); conv2dBackwardInput(w, gd, g, r, gi.storage.data as Float32Array); }
-    if (weight.requiresGrad) { gw = newTensor(weight.shape, weight.dtype); conv2dBackwardWeight(x, gd, g, r, gw.storage.data as Float32Array); }
-    if (bias?.requiresGrad) gb = call('sum', go!, is1d ? [0, 2] : [0, 2, 3]);
-    return [gi, gw, gb];
-  });
+  record('ConvolutionBackward0', [input, weight, bias], out, ([go]) => [
+    input.requiresGrad ? gradInputCpu(w, go!, g, r, input) : null,
+    weight.requiresGrad ? gradWeightCpu(x, go!, g, r, weight) : null,
+    bias?.requiresGrad ? call('sum', go!, sumDims) : null,
+  ]);
   return out;
+}
+
+function gradInputCpu(w: ArrayLike<number>, go: Tensor, g: ConvGeom, r: (x: number) => number, input: Tensor): Tensor {
+  const gi = newTensor(input.shape, input.dtype);
+  conv2dBackwardInput(w, go.contiguousData(), g, r, gi.storage.data as Float32Array);
+  return gi;
+}
+
+function gradWeightCpu(x: ArrayLike<number>, go: Tensor, g: ConvGeom, r: (x: number) => number, weight: Tensor): Tensor {
+  const gw = newTensor(weight.shape, weight.dtype);
+  conv2dBackwardWeight(x, go.contiguousData(), g, r, gw.storage.data as Float32Array);
+  return gw;
 }
 
 /** conv{1,2}d: batchify, resolve 'same' / 'valid', convolve, unbatchify. */

@@ -1,7 +1,8 @@
 // Normalisation: torch.layer_norm (NativeLayerNormBackward0), torch.batch_norm (NativeBatchNormBackward0,
 // running statistics updated in place with momentum and the unbiased variance), torch.group_norm
 // (NativeGroupNormBackward0), and the composites F.normalize, torch.cosine_similarity and
-// torch.pairwise_distance built from other ops as PyTorch builds them.
+// torch.pairwise_distance built from other ops as PyTorch builds them. On the webgpu device the three
+// norms (forward and backward, running statistics included) run as kernelsNorm.ts's GPU kernels.
 import { DType } from '../../dtype';
 import { check, runtimeError } from '../../errors';
 import { noGrad, record } from '../../autograd';
@@ -11,6 +12,7 @@ import { defineOps } from '../spec';
 import { call, callKw, resultTypeOf } from '../util';
 import { checkSupport } from './elementwiseUtil';
 import { Arith, arithFor, fusedDot, rowwiseMoments, vecSum } from './nnNormKernels';
+import { gpuBatchNorm, gpuBatchNormBackward, gpuGroupNorm, gpuGroupNormBackward, gpuLayerNorm, gpuLayerNormBackward } from '../../backends/webgpu/kernelsNorm';
 
 const fmtShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 const data = (t: Tensor | null) => (t ? t.contiguousData() : null);
@@ -30,6 +32,14 @@ function layerNorm(input: Tensor, shape: number[], weight: Tensor | null, bias: 
   }
   checkSupport('LayerNormKernelImpl', input.dtype, { bool: false, int: false, half: false });
   const N = shape.reduce((a, b) => a * b, 1), M = input.numel() / Math.max(N, 1);
+  const mask = () => [input.requiresGrad, !!weight?.requiresGrad, !!bias?.requiresGrad];
+  const gpu = gpuLayerNorm(input, weight, bias, M, N, eps);
+  if (gpu) {
+    const [out, mean, rstd] = gpu;
+    record('NativeLayerNormBackward0', [input, weight, bias], out, ([go]) =>
+      gpuLayerNormBackward(go!, input, weight, mean, rstd, M, N, mask()) ?? layerNormBackward(go!, input, N, mean, rstd, weight, mask()));
+    return out;
+  }
   const ar = A(input.dtype), { r, fma } = ar;
   const x = input.contiguousData(), g = data(weight), b = data(bias);
   const out = newTensor(input.shape, input.dtype);
@@ -45,10 +55,7 @@ function layerNorm(input: Tensor, shape: number[], weight: Tensor | null, bias: 
     mean.storage.data[i] = mu;
     rstd.storage.data[i] = rs;
   }
-  record('NativeLayerNormBackward0', [input, weight, bias], out, ([go]) => {
-    const res = layerNormBackward(go!, input, N, mean, rstd, weight, [input.requiresGrad, !!weight?.requiresGrad, !!bias?.requiresGrad]);
-    return res;
-  });
+  record('NativeLayerNormBackward0', [input, weight, bias], out, ([go]) => layerNormBackward(go!, input, N, mean, rstd, weight, mask()));
   return out;
 }
 
@@ -56,7 +63,7 @@ function layerNormBackward(go: Tensor, input: Tensor, N: number, mean: Tensor, r
   const ar = A(input.dtype), { r, fma } = ar;
   const M = input.numel() / Math.max(N, 1);
   const dy = go.contiguousData(), x = input.contiguousData(), g = data(weight);
-  const mu = mean.storage.data, rs = rstd.storage.data;
+  const mu = mean.contiguousData(), rs = rstd.contiguousData();
   const dx = mask[0] ? newTensor(input.shape, input.dtype) : null;
   const dgamma = new Float64Array(N), dbeta = new Float64Array(N);
   const scale = r(1 / N);
@@ -96,6 +103,15 @@ function batchNorm(input: Tensor, weight: Tensor | null, bias: Tensor | null, rm
   checkSupport('batch_norm', input.dtype, { bool: false, int: false, half: false });
   const ar = A(input.dtype), { r, fma } = ar;
   const Nb = input.shape[0], HW = input.numel() / Math.max(Nb * C, 1), cnt = Nb * HW;
+  const mask = () => [input.requiresGrad, !!weight?.requiresGrad, !!bias?.requiresGrad];
+  const gpu = gpuBatchNorm(input, weight, bias, rm, rv, training, momentum, eps, Nb, C, HW);
+  if (gpu) {
+    const [out, mean, invstd] = gpu;
+    record('NativeBatchNormBackward0', [input, weight, bias], out, ([go]) =>
+      gpuBatchNormBackward(go!, input, weight, mean, invstd, training, Nb, C, HW, mask())
+      ?? batchNormBackwardCpu(go!, input, weight, mean.contiguousData(), invstd.contiguousData(), training ? null : rv!.contiguousData(), eps, mask()));
+    return out;
+  }
   const x = input.contiguousData(), g = data(weight), b = data(bias);
   const at = (n: number, c: number, i: number) => (n * C + c) * HW + i;
   const mean = new Float64Array(C), invstd = new Float64Array(C);
@@ -138,39 +154,48 @@ function batchNorm(input: Tensor, weight: Tensor | null, bias: Tensor | null, rm
     const beta = fma(-mean[c], alpha, b ? b[c] : 0);
     for (let n = 0; n < Nb; n++) for (let i = 0; i < HW; i++) od[at(n, c, i)] = fma(x[at(n, c, i)], alpha, beta);
   }
-  record('NativeBatchNormBackward0', [input, weight, bias], out, ([go]) => {
-    const gd = go!.contiguousData();
-    const dx = input.requiresGrad ? newTensor(input.shape, input.dtype) : null;
-    const dw = weight?.requiresGrad ? newTensor(weight.shape, weight.dtype) : null;
-    const db = bias?.requiresGrad ? newTensor(bias.shape, bias.dtype) : null;
-    for (let c = 0; c < C; c++) {
-      let sum = 0, dotp = 0;
-      for (let n = 0; n < Nb; n++) {
-        sum = r(sum + vecSum(HW, (i) => gd[at(n, c, i)], ar));
-        dotp = HW === 1 ? fma(r(x[at(n, c, 0)] - mean[c]), gd[at(n, c, 0)], dotp)
-          : r(dotp + fusedDot(HW, (i) => r(x[at(n, c, i)] - mean[c]), (i) => gd[at(n, c, i)], ar));
-      }
-      const w = g ? g[c] : 1, is = invstd[c];
-      if (dx) {
-        const dd = dx.storage.data;
-        if (training) {
-          const k = r(r(r(dotp * is) * is) / cnt), gm = r(sum / cnt);
-          for (let n = 0; n < Nb; n++) for (let i = 0; i < HW; i++) {
-            const j = at(n, c, i);
-            dd[j] = r(r(fma(-r(x[j] - mean[c]), k, r(gd[j] - gm)) * is) * w);
-          }
-        } else {
-          // eval: the backward recomputes invstd from the running variance in double
-          const iw = r((1 / Math.sqrt(rvEval![c] + eps)) * w);
-          for (let n = 0; n < Nb; n++) for (let i = 0; i < HW; i++) { const j = at(n, c, i); dd[j] = r(gd[j] * iw); }
-        }
-      }
-      if (dw) dw.storage.data[c] = r(dotp * is);
-      if (db) db.storage.data[c] = sum;
-    }
-    return [dx, dw, db];
-  });
+  record('NativeBatchNormBackward0', [input, weight, bias], out, ([go]) => batchNormBackwardCpu(go!, input, weight, mean, invstd, rvEval, eps, mask()));
   return out;
+}
+
+/** batch_norm's backward on the CPU from the forward's mean / invstd (and, in eval, the running variance). */
+function batchNormBackwardCpu(go: Tensor, input: Tensor, weight: Tensor | null, mean: ArrayLike<number>, invstd: ArrayLike<number>, rvEval: ArrayLike<number> | null, eps: number, mask: boolean[]): (Tensor | null)[] {
+  const ar = A(input.dtype), { r, fma } = ar;
+  const C = input.ndim > 1 ? input.shape[1] : 1;
+  const Nb = input.shape[0], HW = input.numel() / Math.max(Nb * C, 1), cnt = Nb * HW;
+  const training = rvEval === null;
+  const x = input.contiguousData(), g = data(weight);
+  const at = (n: number, c: number, i: number) => (n * C + c) * HW + i;
+  const gd = go.contiguousData();
+  const dx = mask[0] ? newTensor(input.shape, input.dtype) : null;
+  const dw = mask[1] && weight ? newTensor(weight.shape, weight.dtype) : null;
+  const db = mask[2] ? newTensor([C], input.dtype) : null;
+  for (let c = 0; c < C; c++) {
+    let sum = 0, dotp = 0;
+    for (let n = 0; n < Nb; n++) {
+      sum = r(sum + vecSum(HW, (i) => gd[at(n, c, i)], ar));
+      dotp = HW === 1 ? fma(r(x[at(n, c, 0)] - mean[c]), gd[at(n, c, 0)], dotp)
+        : r(dotp + fusedDot(HW, (i) => r(x[at(n, c, i)] - mean[c]), (i) => gd[at(n, c, i)], ar));
+    }
+    const w = g ? g[c] : 1, is = invstd[c];
+    if (dx) {
+      const dd = dx.storage.data;
+      if (training) {
+        const k = r(r(r(dotp * is) * is) / cnt), gm = r(sum / cnt);
+        for (let n = 0; n < Nb; n++) for (let i = 0; i < HW; i++) {
+          const j = at(n, c, i);
+          dd[j] = r(r(fma(-r(x[j] - mean[c]), k, r(gd[j] - gm)) * is) * w);
+        }
+      } else {
+        // eval: the backward recomputes invstd from the running variance in double
+        const iw = r((1 / Math.sqrt(rvEval![c] + eps)) * w);
+        for (let n = 0; n < Nb; n++) for (let i = 0; i < HW; i++) { const j = at(n, c, i); dd[j] = r(gd[j] * iw); }
+      }
+    }
+    if (dw) dw.storage.data[c] = r(dotp * is);
+    if (db) db.storage.data[c] = sum;
+  }
+  return [dx, dw, db];
 }
 
 // ---- group_norm --------------------------------------------------------------------------------
@@ -183,6 +208,15 @@ function groupNorm(input: Tensor, G: number, weight: Tensor | null, bias: Tensor
   checkSupport('GroupNormKernelImpl', input.dtype, { bool: false, int: false, half: false });
   const ar = A(input.dtype), { r, fma } = ar;
   const D = C / G, HW = input.numel() / Math.max(N * C, 1), len = D * HW;
+  const mask = () => [input.requiresGrad, !!weight?.requiresGrad, !!bias?.requiresGrad];
+  const gpu = gpuGroupNorm(input, weight, bias, N, C, HW, G, eps);
+  if (gpu) {
+    const [out, mean, rstd] = gpu;
+    record('NativeGroupNormBackward0', [input, weight, bias], out, ([go]) =>
+      gpuGroupNormBackward(go!, input, weight, mean, rstd, N, C, HW, G, mask())
+      ?? groupNormBackwardCpu(go!, input, weight, bias, mean.contiguousData(), rstd.contiguousData(), G));
+    return out;
+  }
   const x = input.contiguousData(), g = data(weight), b = data(bias);
   const out = newTensor(input.shape, input.dtype);
   const od = out.storage.data;
@@ -198,35 +232,40 @@ function groupNorm(input: Tensor, G: number, weight: Tensor | null, bias: Tensor
       for (let k = 0; k < HW; k++) { const p = (i * D + j) * HW + k; od[p] = !g && !b ? r(r(x[p] - mu) * rs) : fma(sc, x[p], bi); }
     }
   }
-  record('NativeGroupNormBackward0', [input, weight, bias], out, ([go]) => {
-    // y = (x − μ)·σ⁻¹·γ + β per group; gradients in double, rounded once
-    const gd = go!.contiguousData();
-    const dx = input.requiresGrad ? newTensor(input.shape, input.dtype) : null;
-    const dw = weight?.requiresGrad ? new Float64Array(C) : null, dbs = bias?.requiresGrad ? new Float64Array(C) : null;
-    for (let i = 0; i < N * G; i++) {
-      let s1 = 0, s2 = 0;
-      for (let j = 0; j < D; j++) {
-        const c = (i % G) * D + j, w = g ? g[c] : 1;
-        for (let k = 0; k < HW; k++) {
-          const p = (i * D + j) * HW + k, xh = (x[p] - mean[i]) * rstd[i];
-          s1 += gd[p] * w; s2 += gd[p] * w * xh;
-          if (dw) dw[c] += gd[p] * xh;
-          if (dbs) dbs[c] += gd[p];
-        }
-      }
-      if (!dx) continue;
-      for (let j = 0; j < D; j++) {
-        const c = (i % G) * D + j, w = g ? g[c] : 1;
-        for (let k = 0; k < HW; k++) {
-          const p = (i * D + j) * HW + k, xh = (x[p] - mean[i]) * rstd[i];
-          dx.storage.data[p] = rstd[i] * (gd[p] * w - s1 / len - xh * s2 / len);
-        }
+  record('NativeGroupNormBackward0', [input, weight, bias], out, ([go]) => groupNormBackwardCpu(go!, input, weight, bias, mean, rstd, G));
+  return out;
+}
+
+/** group_norm's backward on the CPU: y = (x − μ)·σ⁻¹·γ + β per group; gradients in double, rounded once. */
+function groupNormBackwardCpu(go: Tensor, input: Tensor, weight: Tensor | null, bias: Tensor | null, mean: ArrayLike<number>, rstd: ArrayLike<number>, G: number): (Tensor | null)[] {
+  const N = input.shape[0], C = input.shape[1];
+  const D = C / G, HW = input.numel() / Math.max(N * C, 1), len = D * HW;
+  const x = input.contiguousData(), g = data(weight);
+  const gd = go.contiguousData();
+  const dx = input.requiresGrad ? newTensor(input.shape, input.dtype) : null;
+  const dw = weight?.requiresGrad ? new Float64Array(C) : null, dbs = bias?.requiresGrad ? new Float64Array(C) : null;
+  for (let i = 0; i < N * G; i++) {
+    let s1 = 0, s2 = 0;
+    for (let j = 0; j < D; j++) {
+      const c = (i % G) * D + j, w = g ? g[c] : 1;
+      for (let k = 0; k < HW; k++) {
+        const p = (i * D + j) * HW + k, xh = (x[p] - mean[i]) * rstd[i];
+        s1 += gd[p] * w; s2 += gd[p] * w * xh;
+        if (dw) dw[c] += gd[p] * xh;
+        if (dbs) dbs[c] += gd[p];
       }
     }
-    const vec = (v: Float64Array | null, like: Tensor | null) => { if (!v || !like) return null; const t = newTensor(like.shape, like.dtype); t.storage.data.set(v); return t; };
-    return [dx, vec(dw, weight), vec(dbs, bias)];
-  });
-  return out;
+    if (!dx) continue;
+    for (let j = 0; j < D; j++) {
+      const c = (i % G) * D + j, w = g ? g[c] : 1;
+      for (let k = 0; k < HW; k++) {
+        const p = (i * D + j) * HW + k, xh = (x[p] - mean[i]) * rstd[i];
+        dx.storage.data[p] = rstd[i] * (gd[p] * w - s1 / len - xh * s2 / len);
+      }
+    }
+  }
+  const vec = (v: Float64Array | null, like: Tensor | null) => { if (!v || !like) return null; const t = newTensor(like.shape, like.dtype); t.storage.data.set(v); return t; };
+  return [dx, vec(dw, weight), vec(dbs, bias)];
 }
 
 const T = (shape: number[], extra: object = {}) => ({ t: shape, grad: true, ...extra });

@@ -1,12 +1,14 @@
 // Padding: torch.constant_pad_nd (ConstantPadNdBackward0, negative pads crop) and F.pad's modes
 // (reflect / replicate → ReflectionPad{1,2,3}DBackward0 / ReplicationPad{1,2,3}DBackward0, circular →
 // CopySlices as PyTorch's slice-copy composite shows it). Non-constant modes gather through an index
-// map per padded dim; their backward scatter-adds the gradient through the same map, in order.
+// map per padded dim; their backward scatter-adds the gradient through the same map, in order. On the
+// webgpu device both run as kernelsCopy.ts's table gathers (constant padding: a fill and a copy).
 import { TorchError, check } from '../../errors';
 import { isGradEnabled, record } from '../../autograd';
 import { scalarValue, Scalar } from '../../scalar';
 import { Tensor } from '../../tensor';
 import { newTensor } from '../../backends/cpu/elementwise';
+import { gpuConstantPad, gpuGatherTables, gpuScatterTables } from '../../backends/webgpu/kernelsCopy';
 import { defineOps } from '../spec';
 import { call, fullTensor } from '../util';
 
@@ -37,6 +39,8 @@ function indexMaps(shape: number[], pad: number[], mode: Mode): { outShape: numb
 
 /** out[pos] = in[map(pos)] (or `fill` where a map gives -1). */
 function gather(x: Tensor, outShape: number[], maps: Int32Array[], fill: number): Tensor {
+  const gpu = gpuGatherTables(x, outShape, maps.map((m, d) => Array.from(m, (i) => (i < 0 ? -1 : i * x.strides[d]))), fill);
+  if (gpu) return gpu;
   const out = newTensor(outShape, x.dtype);
   const od = out.storage.data, xd = x.storage.data;
   const nd = outShape.length;
@@ -53,6 +57,8 @@ function gather(x: Tensor, outShape: number[], maps: Int32Array[], fill: number)
 
 /** grad_in[map(pos)] += grad_out[pos], positions in order. */
 function scatterBack(g: Tensor, inShape: number[], maps: Int32Array[]): Tensor {
+  const gpu = gpuScatterTables(g, inShape, maps);
+  if (gpu) return gpu;
   const out = newTensor(inShape, g.dtype);
   const od = out.storage.data, gd = g.contiguousData();
   const nd = g.ndim;
@@ -77,7 +83,7 @@ function constantPad(self: Tensor, pad: number[], value: Scalar): Tensor {
     check(outShape[d] >= 0, () => `The input size ${self.shape[d]}, plus negative padding ${pad[2 * j]} and ${pad[2 * j + 1]} resulted in a negative output size, which is invalid. Check dimension ${d} of your input.`);
   }
   const fill = fullTensor([], scalarValue(value), self.dtype).scalarValue();
-  const out = gather(self, outShape, maps, fill);
+  const out = gpuConstantPad(self, pad, outShape, fill) ?? gather(self, outShape, maps, fill);
   record('ConstantPadNdBackward0', [self], out, ([g]) => [call('constant_pad_nd', g, pad.map((p) => -p), 0)]);
   return out;
 }

@@ -1,13 +1,15 @@
 // Op table: pooling. max_pool2d(_with_indices) → MaxPool2DWithIndicesBackward0, avg_pool2d →
 // AvgPool2DBackward0, adaptive_avg_pool2d → AdaptiveAvgPool2DBackward0 (a 1×1 output is a mean over
 // H, W: MeanBackward1), adaptive_max_pool2d → AdaptiveMaxPool2DBackward0; the 1-D forms unsqueeze to
-// 2-D and squeeze back (SqueezeBackward1), as PyTorch does. Kernels: engine/backends/cpu/conv.ts.
+// 2-D and squeeze back (SqueezeBackward1), as PyTorch does. Kernels: engine/backends/cpu/conv.ts; on the
+// webgpu device engine/backends/webgpu/kernelsPool.ts (same order, forward and backward).
 import { dtypes } from '../../dtype';
 import { check } from '../../errors';
 import { record } from '../../autograd';
 import { Tensor } from '../../tensor';
 import { newTensor } from '../../backends/cpu/elementwise';
 import { Window, avgPool, avgPoolBackward, maxPool, maxPoolBackward } from '../../backends/cpu/conv';
+import { AvgDivisor, PoolGeometry, gpuAvgPool, gpuAvgPoolBackward, gpuMaxPool, gpuMaxPoolBackward } from '../../backends/webgpu/kernelsPool';
 import { defineOps, OpDef } from '../spec';
 import { call, callKw } from '../util';
 import { checkSupport } from './elementwiseUtil';
@@ -54,19 +56,48 @@ function maxPool2d(x: Tensor, ks: number[], st: number[] | null, pd: number[], d
     while (w0 < 0) w0 += d[1];
     return { h0, h1, w0, w1, dh: d[0], dw: d[1] };
   };
-  return runMax(x, g, win, 'MaxPool2DWithIndicesBackward0');
+  return runMax(x, g, win, 'MaxPool2DWithIndicesBackward0', { ...gpuGeom(g), k, s, p, d, windows: 'max' });
 }
 
-function runMax(x: Tensor, g: PoolGeom, win: (oh: number, ow: number) => Window, node: string): [Tensor, Tensor] {
+/** The geometry of the webgpu pooling kernels (window fields filled in by the caller). */
+const gpuGeom = (g: PoolGeom): PoolGeometry => ({ planes: g.planes, H: g.H, W: g.W, OH: g.OH, OW: g.OW, k: [1, 1], s: [1, 1], p: [0, 0], d: [1, 1], windows: 'adaptive' });
+
+function runMax(x: Tensor, g: PoolGeom, win: (oh: number, ow: number) => Window, node: string, gg: PoolGeometry): [Tensor, Tensor] {
+  const gpu = gpuMaxPool(x, gg, [...g.lead, g.OH, g.OW]);
+  if (gpu) {
+    const [out, idx] = gpu;
+    record(node, [x], out, ([go]) => [gpuMaxPoolBackward(go!, idx, gg, x.shape) ?? maxBackwardCpu(go!, idx, x, g)]);
+    return gpu;
+  }
   const out = newTensor([...g.lead, g.OH, g.OW], x.dtype);
   const idx = newTensor([...g.lead, g.OH, g.OW], dtypes.int64);
   maxPool(x.contiguousData(), g.planes, g.H, g.W, g.OH, g.OW, win, out.storage.data as Float32Array, idx.storage.data as Float64Array);
-  record(node, [x], out, ([go]) => {
-    const gi = newTensor(x.shape, x.dtype);
-    maxPoolBackward(go!.contiguousData(), idx.storage.data, g.planes, g.H * g.W, g.OH * g.OW, roundOf(x.dtype), gi.storage.data as Float32Array);
-    return [gi];
-  });
+  record(node, [x], out, ([go]) => [maxBackwardCpu(go!, idx, x, g)]);
   return [out, idx];
+}
+
+function maxBackwardCpu(go: Tensor, idx: Tensor, x: Tensor, g: PoolGeom): Tensor {
+  const gi = newTensor(x.shape, x.dtype);
+  maxPoolBackward(go.contiguousData(), idx.contiguousData(), g.planes, g.H * g.W, g.OH * g.OW, roundOf(x.dtype), gi.storage.data as Float32Array);
+  return gi;
+}
+
+/** Average pooling on the GPU (backward too) or the CPU. */
+function runAvg(x: Tensor, g: PoolGeom, win: (oh: number, ow: number) => Window, divs: (oh: number, ow: number) => number[], node: string, gg: PoolGeometry): Tensor {
+  const shape = [...g.lead, g.OH, g.OW];
+  const r = roundOf(x.dtype);
+  const cpuBackward = (go: Tensor) => {
+    const gi = newTensor(x.shape, x.dtype);
+    avgPoolBackward(go.contiguousData(), g.planes, g.H, g.W, g.OH, g.OW, win, divs, r, gi.storage.data as Float32Array);
+    return gi;
+  };
+  let out = gpuAvgPool(x, gg, shape);
+  if (!out) {
+    out = newTensor(shape, x.dtype);
+    avgPool(x.contiguousData(), g.planes, g.H, g.W, g.OH, g.OW, win, divs, r, out.storage.data as Float32Array);
+  }
+  record(node, [x], out, ([go]) => [gpuAvgPoolBackward(go!, gg, x.shape) ?? cpuBackward(go!)]);
+  return out;
 }
 
 function avgPool2d(x: Tensor, ks: number[], st: number[] | null, pd: number[], ceil: boolean, includePad: boolean, divisor: number | null): Tensor {
@@ -92,15 +123,8 @@ function avgPool2d(x: Tensor, ks: number[], st: number[] | null, pd: number[], c
     const w = win(oh, ow);
     return [(w.h1 - w.h0) * (w.w1 - w.w0)];
   };
-  const out = newTensor([...g.lead, g.OH, g.OW], x.dtype);
-  const r = roundOf(x.dtype);
-  avgPool(x.contiguousData(), g.planes, g.H, g.W, g.OH, g.OW, win, divs, r, out.storage.data as Float32Array);
-  record('AvgPool2DBackward0', [x], out, ([go]) => {
-    const gi = newTensor(x.shape, x.dtype);
-    avgPoolBackward(go!.contiguousData(), g.planes, g.H, g.W, g.OH, g.OW, win, divs, r, gi.storage.data as Float32Array);
-    return [gi];
-  });
-  return out;
+  const dv: AvgDivisor = divisor !== null ? { override: divisor } : includePad ? 'include_pad' : 'exclude_pad';
+  return runAvg(x, g, win, divs, 'AvgPool2DBackward0', { ...gpuGeom(g), k, s, p, d: [1, 1], windows: 'avg', divisor: dv });
 }
 
 const startIdx = (o: number, O: number, I: number) => Math.floor((o * I) / O);
@@ -120,15 +144,7 @@ function adaptiveAvgPool2d(x: Tensor, size0: number[]): Tensor {
   const g = adaptiveGeom(x, size, 'adaptive_avg_pool2d');
   checkSupport('adaptive_avg_pool2d', x.dtype, { bool: false, int: false, half: false });
   const divs = (oh: number, ow: number) => { const w = g.win(oh, ow); return [w.h1 - w.h0, w.w1 - w.w0]; };
-  const out = newTensor([...g.lead, g.OH, g.OW], x.dtype);
-  const r = roundOf(x.dtype);
-  avgPool(x.contiguousData(), g.planes, g.H, g.W, g.OH, g.OW, g.win, divs, r, out.storage.data as Float32Array);
-  record('AdaptiveAvgPool2DBackward0', [x], out, ([go]) => {
-    const gi = newTensor(x.shape, x.dtype);
-    avgPoolBackward(go!.contiguousData(), g.planes, g.H, g.W, g.OH, g.OW, g.win, divs, r, gi.storage.data as Float32Array);
-    return [gi];
-  });
-  return out;
+  return runAvg(x, g, g.win, divs, 'AdaptiveAvgPool2DBackward0', gpuGeom(g));
 }
 
 /** a 1-D pool as the 2-D one over (N, C, 1, L), squeezed back */
@@ -190,7 +206,7 @@ export default defineOps([
     impl: (a) => {
       const os: number[] = a.output_size.length === 1 ? [a.output_size[0], a.output_size[0]] : a.output_size;
       const g = adaptiveGeom(a.self, os, 'adaptive_max_pool2d');
-      const r = runMax(a.self, g, g.win, 'AdaptiveMaxPool2DBackward0');
+      const r = runMax(a.self, g, g.win, 'AdaptiveMaxPool2DBackward0', gpuGeom(g));
       return a.return_indices ? r : r[0];
     },
     samples: [{ args: [P([1, 2, 5, 4]), [2, 3]], noGradcheck: true }],

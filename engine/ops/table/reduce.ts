@@ -4,6 +4,7 @@
 // tools/autograd/derivatives.yaml (grad_fn names as PyTorch 1.13 prints them).
 import { gpuReduce } from '../../backends/webgpu/kernels';
 import { gpuAmaxBackward, gpuEvenlyDistribute, gpuExtreme, gpuProd, gpuProdBackward } from '../../backends/webgpu/kernelsReduce';
+import { gpuCumprodBackward, gpuScan } from '../../backends/webgpu/kernelsScan';
 import { noGrad, record } from '../../autograd';
 import { DType, castValue, dtypes, getDefaultDType } from '../../dtype';
 import { TorchError, check, runtimeError } from '../../errors';
@@ -464,12 +465,13 @@ function cumDtype(self: Tensor, dtype: DType | null): DType {
 function cumsum(self: Tensor, dim: number, dtype: DType | null): Tensor {
   const dt = cumDtype(self, dtype);
   const x = dt === self.dtype ? self : castTensor(self, dt);
-  // ATen accumulates in double (acc_type<T, false>) and stores each prefix rounded
-  const out = scanAlong(x, dim, dt, (get, set, n) => { let acc = 0; for (let i = 0; i < n; i++) { acc += get(i); set(i, acc); } });
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
+  // ATen accumulates in double (acc_type<T, false>) and stores each prefix rounded (the GPU: in float32)
+  const out = (x.dtype === dt ? gpuScan(x, d, 'sum') : null)
+    ?? scanAlong(x, dim, dt, (get, set, n) => { let acc = 0; for (let i = 0; i < n; i++) { acc += get(i); set(i, acc); } });
   record('CumsumBackward0', [self], out, ([g]) => {
     if (g!.numel() <= 1 || g!.shape[d] === 1) return [g];
-    return [call('flip', call('cumsum', call('flip', g!, [d]), d), [d])];
+    return [gpuScan(g!, d, 'sum', true) ?? call('flip', call('cumsum', call('flip', g!, [d]), d), [d])];
   });
   return out;
 }
@@ -500,11 +502,14 @@ function cumprodZerosGrad(self: Tensor, g: Tensor, d: number): Tensor {
 function cumprod(self: Tensor, dim: number, dtype: DType | null): Tensor {
   const dt = cumDtype(self, dtype);
   const x = dt === self.dtype ? self : castTensor(self, dt);
-  const out = scanAlong(x, dim, dt, (get, set, n) => { let acc = 1; for (let i = 0; i < n; i++) { acc *= get(i); set(i, acc); } });
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
+  const out = (x.dtype === dt ? gpuScan(x, d, 'prod') : null)
+    ?? scanAlong(x, dim, dt, (get, set, n) => { let acc = 1; for (let i = 0; i < n; i++) { acc *= get(i); set(i, acc); } });
   record('CumprodBackward0', [self], out, ([g]) => {
     if (self.ndim === 0 || self.numel() <= 1 || self.shape[d] === 1) return [g];
     const input = self.dtype === g!.dtype ? self : call('to', self, g!.dtype);
+    const gpu = gpuCumprodBackward(input, out, g!, d);
+    if (gpu) return [gpu];
     if (!self.toFlatArray().some((v) => v === 0)) {
       const w = call('mul', out, g!);
       return [call('div', call('flip', call('cumsum', call('flip', w, [d]), d), [d]), input)];

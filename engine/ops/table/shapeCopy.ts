@@ -1,12 +1,14 @@
 // Op table: shape ops that copy (new storage): repeat/tile, flip/fliplr/flipud, roll, tril/triu,
 // diag, diag_embed. Gradients follow derivatives.yaml (repeat_backward's reshape+sum, flip/roll
-// inverted, tril/triu masked, diag/diag_embed through diagonal).
+// inverted, tril/triu masked, diag/diag_embed through diagonal). The gathers (repeat, flip, roll, diag of a
+// matrix) run as one table-gather kernel on the webgpu device (kernelsCopy.ts), tril/triu as one masking kernel.
 import { record } from '../../autograd';
 import { dtypes } from '../../dtype';
 import { check } from '../../errors';
 import { contiguousStrides, wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
 import { copyInto } from '../../backends/cpu/elementwise';
+import { gpuGatherTables, gpuTriangle } from '../../backends/webgpu/kernelsCopy';
 import { defineOps, OpDef } from '../spec';
 import { inplaceVariant } from '../inplace';
 import { call, callKw, contiguous, fullTensor, newTensor } from '../util';
@@ -14,17 +16,20 @@ import { contiguousGeom, diagonalGeom, wrapDims } from './shapeUtil';
 
 /** out[i] = self[src(i)] where src maps each output multi-index to an input multi-index (per dim). */
 function gatherByDims(self: Tensor, outShape: number[], srcIndex: (d: number, i: number) => number): Tensor {
+  const tables = outShape.map((s, d) => {
+    const t = new Float64Array(s);
+    for (let i = 0; i < s; i++) t[i] = srcIndex(d, i) * self.strides[d];
+    return t;
+  });
+  // on the webgpu device: one gather kernel through the same tables
+  const gpu = gpuGatherTables(self, outShape, tables);
+  if (gpu) return gpu;
   const out = newTensor(outShape, self.dtype);
   const od = out.storage.data, sd = self.storage.data;
   const n = out.numel();
   if (n === 0) return out;
   const nd = outShape.length;
   const idx = new Array<number>(nd).fill(0);
-  const tables = outShape.map((s, d) => {
-    const t = new Float64Array(s);
-    for (let i = 0; i < s; i++) t[i] = srcIndex(d, i) * self.strides[d];
-    return t;
-  });
   let off = self.offset;
   for (let d = 0; d < nd; d++) off += tables[d][0];
   for (let k = 0; k < n; k++) {
@@ -102,6 +107,11 @@ function roll(self: Tensor, shifts: number[], dims: number[]): Tensor {
 }
 
 function triangle(self: Tensor, k: number, lower: boolean): Tensor {
+  const gpu = gpuTriangle(self, k, lower);
+  if (gpu) {
+    record(lower ? 'TrilBackward0' : 'TriuBackward0', [self], gpu, ([g]) => [call(lower ? 'tril' : 'triu', g!, k)]);
+    return gpu;
+  }
   const r = wrapDim(-2, self.ndim), c = self.ndim - 1;
   const out = gatherByDims(self, self.shape.slice(), (_d, i) => i);
   const rows = self.shape[r], cols = self.shape[c];
