@@ -70,8 +70,13 @@ const env = (): Record<string, string | undefined> | undefined =>
 
 let arena: Arena | null | undefined;
 let capBytes = 0;
-/** First byte never handed out. */
+/** First byte not in a block (the bump region starts here). */
 let top = ARENA_RESERVED;
+/**
+ * First byte never handed out since the memory was made: above it the pages are fresh (zero); below it a
+ * block from the bump region may hold old data (coalesce gives a free run at the top back to it).
+ */
+let clean = ARENA_RESERVED;
 /** class size → offsets of free blocks of that class */
 const free = new Map<number, number[]>();
 /** offset → class size, for every block handed out or free */
@@ -173,16 +178,30 @@ function bestFit(cls: number): number | null {
 /**
  * A block of `bytes` (rounded to its class): a free one of that class, else fresh memory under the cap,
  * else (at the cap) a larger free block, after merging free neighbours if need be; null when none.
+ * `reused`: the block may hold old data (a free block, or bump memory below `clean`).
  */
 function take(bytes: number, overCap = false): { off: number; reused: boolean } | null {
   const A = arena!;
   const cls = sizeClass(bytes);
   const list = free.get(cls);
   if (list && list.length) return { off: list.pop()!, reused: true };
+  let off: number | null = null;
+  /** merge the blocks freed since the last merge, then look for a fit again */
+  const merge = () => { if (stats.frees !== freesAtCoalesce) { freesAtCoalesce = stats.frees; coalesce(); off = bestFit(cls); } };
+  if (!overCap && cls >= (capBytes - ARENA_RESERVED) / 16 && top + cls > capBytes / 2 && top + cls <= capBytes) {
+    // a large request about to take fresh memory in the arena's upper half: first free the dead arrays
+    // (collectNow, rate-limited) and merge, so it goes into their room (a free run at the top lowers
+    // top) rather than past it — else the next large ones find the cap with the room split in pieces
+    collectNow();
+    merge();
+    if (off !== null) return { off, reused: true };
+  }
   if (top + cls > capBytes && !overCap) {
-    let off = bestFit(cls);
-    if (off === null && stats.frees === freesAtCoalesce) collectNow();
-    if (off === null && stats.frees !== freesAtCoalesce) { freesAtCoalesce = stats.frees; coalesce(); off = bestFit(cls); }
+    // at the cap: a larger free block, else merge the known free ones, else find the dead arrays (a
+    // full GC, rate-limited) and merge again
+    off = bestFit(cls);
+    if (off === null) merge();
+    if (off === null) { collectNow(); merge(); }
     if (off !== null) return { off, reused: true };
     if (top + cls > capBytes) return null;
   }
@@ -195,10 +214,12 @@ function take(bytes: number, overCap = false): { off: number; reused: boolean } 
     buffers.add(A.memory.buffer);
     stats.grows++;
   }
-  const off = top;
+  const at = top;
   top += cls;
-  blockSize.set(off, cls);
-  return { off, reused: false };
+  const reused = at < clean;
+  clean = Math.max(clean, top);
+  blockSize.set(at, cls);
+  return { off: at, reused };
 }
 
 /**

@@ -65,6 +65,21 @@ describe('limits', () => {
     expect(live.every((v) => v === 5)).toBe(true);
   });
 
+  it('memory a merge gives back to the bump region (a dead run at the top) is zero-filled when handed out again', async () => {
+    const { alloc } = await engineWith({ GRADSCOPE_ARENA_MB: '8' });
+    const dirty = () => { for (let i = 0; i < 7; i++) alloc.allocF32(1 << 18).fill(7); }; // 7 × 1 MiB, then dropped
+    dirty();
+    for (let i = 0; i < 50 && alloc.arenaStats().frees < 7; i++) { gc(); await new Promise((r) => setTimeout(r, 5)); }
+    expect(alloc.arenaStats().frees).toBeGreaterThanOrEqual(7);
+    // 3 MiB requests: no free block of their class; at the cap the dead run at the top is merged back
+    const got = [0, 1, 2, 3].map(() => alloc.allocF32(3 << 18));
+    expect(alloc.arenaStats().coalesces).toBeGreaterThan(0);
+    for (const a of got) if (alloc.arenaOffset(a) >= 0) expect(a.every((v) => v === 0)).toBe(true);
+    expect(got.some((a) => alloc.arenaOffset(a) >= 0)).toBe(true);
+    // and without zeroing asked for, the kernels' outputs still come from there
+    expect(alloc.arenaOffset(alloc.allocF32(1 << 18, false))).toBeGreaterThanOrEqual(0);
+  });
+
   it('inside one synchronous loop, a GC + cleanupSome at the cap frees dead blocks (vitest enables cleanupSome)', async () => {
     expect(typeof (FinalizationRegistry.prototype as { cleanupSome?: unknown }).cleanupSome).toBe('function');
     const { alloc, f32, F } = await engineWith({ GRADSCOPE_ARENA_MB: '4' });

@@ -19,6 +19,7 @@ import { decodeBase64 } from './base64';
 import { arenaKernels, arenaOffset, freeScratch, scratch } from '../alloc';
 import { wasmBase64 } from './sleef.gen';
 import { wasmBase64 as relaxedBase64 } from './sleef.relaxed.gen';
+import { parallelSleefAxpy, parallelSleefMap, parallelSoftmaxRows, setSleefSource } from '../threads';
 
 /** The two builds of the kernels. */
 export type SleefVariant = 'relaxed' | 'exact';
@@ -26,6 +27,18 @@ export type SleefVariant = 'relaxed' | 'exact';
 /** Lane function numbers of sleef.wat's table. */
 export const LANE = { exp: 0, expm1: 1, log: 2, log1p: 3, tanh: 4, sigmoid: 5, log2: 6, log10: 7, sin: 8, cos: 9 } as const;
 export type LaneName = keyof typeof LANE;
+
+/**
+ * Elements from which map() splits a lane over the worker threads (threads.ts): ≈ 150 µs of the
+ * relaxed build's work on the 2-vCPU machine (exp and sigmoid ≈ 2.5 ns an element, sin/cos ≈ 3.5, the
+ * logs and expm1 5–6, tanh 8); the exact build is several times slower, so a quarter of that.
+ */
+const SPLIT_AT: Record<LaneName, number> = {
+  exp: 1 << 16, sigmoid: 1 << 16, sin: 1 << 16, cos: 1 << 16,
+  expm1: 1 << 15, log: 1 << 15, log1p: 1 << 15, log2: 1 << 15, log10: 1 << 15, tanh: 1 << 15,
+};
+/** The elements from which map() splits `lane` of the `variant` build over the worker threads. */
+export const mapSplitAt = (lane: LaneName, variant: SleefVariant): number => (variant === 'relaxed' ? SPLIT_AT[lane] : SPLIT_AT[lane] >> 2);
 
 interface SleefExports {
   map(fn: number, src: number, dst: number, n: number): void;
@@ -62,9 +75,13 @@ export class SleefKernels {
   private kept = -1;
 
   constructor(private readonly k: SleefExports, readonly variant: SleefVariant, private readonly memory: WebAssembly.Memory,
-    /** whether `memory` is the arena's */ readonly inArena: boolean) {
+    /** whether `memory` is the arena's */ readonly inArena: boolean,
+    /** the compiled module (the worker threads instantiate it on the arena's memory too) */ readonly module: WebAssembly.Module | null = null) {
     this.heap = new Float32Array(memory.buffer);
   }
+
+  /** The instance's exports (for the worker threads' jobs, threads.ts). */
+  get exports(): SleefExports { return this.k; }
 
   /** A Float32Array over the whole memory (re-made after it grows). */
   private view(): Float32Array {
@@ -115,7 +132,9 @@ export class SleefKernels {
     let i = 0;
     if (sa >= 0 && da >= 0) {
       i = n & ~3;
-      if (i) this.k.map(fn, sa, da, i);
+      // large ones over the worker threads (chunks of whole vectors: each lane as on one thread)
+      const at = mapSplitAt(lane, this.variant);
+      if (i && !(i >= at && this.module && parallelSleefMap(this.module, this.k, fn, sa, da, i, at))) this.k.map(fn, sa, da, i);
       if (i === n) return;
     }
     const len = Math.min(CHUNK, n - i);
@@ -148,7 +167,7 @@ export class SleefKernels {
     const ya = this.addr(y, yOff), xa = this.addr(x, xOff), da = this.addr(dst, dOff);
     if (ya < 0 || xa < 0 || da < 0 || Math.fround(al) !== al) return false;
     const whole = n & ~3;
-    if (whole) this.k.axpy(al, ya, xa, da, whole);
+    if (whole && !(this.module && parallelSleefAxpy(this.module, this.k, al, ya, xa, da, whole))) this.k.axpy(al, ya, xa, da, whole);
     for (let i = whole; i < n; i++) dst[dOff + i] = exact(al, y[yOff + i], x[xOff + i]);
     return true;
   }
@@ -187,9 +206,20 @@ export class SleefKernels {
       // in the arena: every row but the last in place. The kernels' whole vectors run past a row (reads
       // up to 8 elements, writes up to 3), so into the next row (n >= 8): they read the next row of
       // src, and write into the next row of dst, which is computed (so overwritten) after this one.
+      // Many rows: split by rows over the worker threads, each chunk's rows but its last in place there
+      // (so no thread writes into rows of another's chunk), then the last row of every chunk here.
+      const ends = this.module ? parallelSoftmaxRows(this.module, this.k, sa, da, rows, n, log) : null;
+      if (ends) {
+        for (const e of ends) this.stagedRows(src, srcOff, dst, dstOff, e - 1, e, n, log);
+        return;
+      }
       for (; r < rows - 1; r++) this.row(sa + 4 * r * n, da + 4 * r * n, n, log);
     }
-    // the rest through the staging area, as many rows at a time as fit in CHUNK elements (at least one)
+    this.stagedRows(src, srcOff, dst, dstOff, r, rows, n, log);
+  }
+
+  /** Rows [r, rows) of softmaxRows through the staging area, as many at a time as fit in CHUNK elements (at least one). */
+  private stagedRows(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, r: number, rows: number, n: number, log: boolean): void {
     const per = Math.max(1, Math.floor(CHUNK / n)), cap = Math.min(per, rows - r) * n;
     const inB = this.stage(8 * cap + SLACK), outB = inB + 4 * cap + SLACK;
     try {
@@ -259,7 +289,7 @@ export function sleefBuild(v: SleefVariant): SleefKernels | null {
     if (module) {
       const arena = arenaKernels();
       const memory = arena?.memory ?? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-      k = new SleefKernels(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SleefExports, v, memory, !!arena);
+      k = new SleefKernels(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SleefExports, v, memory, !!arena, module);
     }
     // the probe runs in V8's baseline tier, the kernels mostly optimised: both emit the same
     // instruction for relaxed_madd (the macro-assembler's F32x4Qfma), fused or not
@@ -273,6 +303,12 @@ export function sleefBuild(v: SleefVariant): SleefKernels | null {
 }
 
 let state: SleefKernels | null | undefined;
+
+// the worker threads run the build in use (on the arena's memory), checking its fma with the probe
+setSleefSource(() => {
+  const k = sleefKernels();
+  return k && k.inArena && k.module ? { module: k.module, exports: k.exports, probe: FMA_PROBE } : null;
+});
 
 /**
  * The kernels (the relaxed build where it is fused here and GRADSCOPE_RELAXED is not 0, else the exact
