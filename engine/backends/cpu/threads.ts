@@ -14,6 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
 import type { GemmExports } from './wasm/index';
+import type { SleefExports } from './wasm/sleef';
 import { kernels } from './wasm/index';
 import { ArenaExports, THREADS_BYTES, arenaKernels } from './alloc';
 
@@ -62,15 +63,7 @@ const K_GEMM = 0, K_ARITH = 1, K_ACT = 2, K_MAP = 3, K_SAXPY = 4, K_SOFTMAX = 5,
 const tagOf = (seq: number) => seq & 0x7fff;
 
 /** The exports of the SLEEF module (wasm/sleef.wat) the chunks use. */
-export interface SleefJobExports {
-  map(fn: number, src: number, dst: number, n: number): void;
-  softmax_row(src: number, dst: number, n: number, log: number): void;
-  log_softmax_tail(src: number, dst: number, n: number, max: number, ls: number): void;
-  fma3(a: number, b: number, c: number, dst: number, n: number): void;
-  axpy(al: number, y: number, x: number, dst: number, n: number): void;
-  row_max: WebAssembly.Global;
-  row_sum: WebAssembly.Global;
-}
+export type SleefJobExports = SleefExports;
 
 /** The instances one thread runs chunks on. */
 interface Inst { g: GemmExports; e: ArenaExports; s: SleefJobExports | null }

@@ -40,7 +40,8 @@ const SPLIT_AT: Record<LaneName, number> = {
 /** The elements from which map() splits `lane` of the `variant` build over the worker threads. */
 export const mapSplitAt = (lane: LaneName, variant: SleefVariant): number => (variant === 'relaxed' ? SPLIT_AT[lane] : SPLIT_AT[lane] >> 2);
 
-interface SleefExports {
+/** The module's exports (sleef.wat's header lists them). */
+export interface SleefExports {
   map(fn: number, src: number, dst: number, n: number): void;
   softmax_row(src: number, dst: number, n: number, log: number): void;
   log_softmax_tail(src: number, dst: number, n: number, max: number, ls: number): void;
