@@ -36,18 +36,22 @@ export function runWebgpuBench({ quick = false } = {}) {
   return f;
 }
 
-/** The engine with the webgpu device's controls, bundled from the sources, and the Dawn host beside it. */
-async function loadWebgpuEngine() {
+/**
+ * The engine with the webgpu device's controls (and `extra` export lines, e.g. single kernels), bundled
+ * from the sources as `.cache/<name>.cjs`, and the Dawn host beside it.
+ */
+export async function loadWebgpuEngine(extra = '', name = 'engine-webgpu') {
   const esbuild = require('esbuild');
   const dir = path.join(here, '.cache');
   mkdirSync(dir, { recursive: true });
-  const outfile = path.join(dir, 'engine-webgpu.cjs');
+  const outfile = path.join(dir, `${name}.cjs`);
   await esbuild.build({
     stdin: {
       contents: `export * from './engine/index';
 export { setDefaultDevice, adapterInfo, webgpuAvailable, unavailableReason } from './engine/backends/webgpu/index';
-export { kernelStats, resetKernelStats } from './engine/backends/webgpu/kernels';`,
-      resolveDir: root, loader: 'ts', sourcefile: 'webgpu-bench-entry.ts',
+export { kernelStats, resetKernelStats } from './engine/backends/webgpu/kernels';
+${extra}`,
+      resolveDir: root, loader: 'ts', sourcefile: `${name}-entry.ts`,
     },
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error',
   });

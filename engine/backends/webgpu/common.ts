@@ -183,33 +183,42 @@ export function reduceSplit(x: Tensor, reduced: readonly boolean[]): ReduceSplit
   const u = params.u;
   const gx = Math.max(1, Math.min(nOut, 65535));
   u[0] = nOut; u[1] = nRed; u[2] = ko.shape.length; u[3] = ro.shape.length; u[4] = x.offset; u[5] = gx;
+  // f[6]: a kernel's scale; f[7]: +inf (WGSL has no infinite constants)
+  params.f[7] = Infinity;
   ko.shape.forEach((s, d) => { u[8 + d] = s; u[16 + d] = ko.strides[0][d]; });
   ro.shape.forEach((s, d) => { u[24 + d] = s; u[32 + d] = ro.strides[0][d]; });
   return { nOut, nRed, params, groups: [gx, Math.ceil(nOut / gx), 1] };
 }
 
-/** The WGSL declarations of a reduction over X (into Y, and I for indices), with baseOf(o) / offOf(base, r). */
-export const reduceHead = (t: string, index: boolean): string => `${bindings(index ? [['X', t], ['Y', t, true], ['I', 'i32', true]] : [['X', t], ['Y', t, true]],
-  `nout: u32, nred: u32, kd: u32, rd: u32, off: u32, gx: u32, scale: f32, pad1: u32,
+/** The WGSL declarations of a reduction over X (into `outs`: Y by default), with baseOf(o) / offOf(base, r) and nan(). */
+export const reduceHead = (t: string, outs: Binding[] = [['Y', t, true]]): string => `${bindings([['X', t], ...outs],
+  `nout: u32, nred: u32, kd: u32, rd: u32, off: u32, gx: u32, scale: f32, inf: f32,
   ks: array<vec4<u32>, 2>, kst: array<vec4<u32>, 2>, rs: array<vec4<u32>, 2>, rst: array<vec4<u32>, 2>`)}
 ${WGSL_ISNAN}
 ${WGSL_WALK}
+/** NaN (from the uniform block's +inf: WGSL has no NaN constant) */
+fn nan() -> f32 { return bitcast<f32>(bitcast<u32>(p.inf) | 0x400000u); }
 fn baseOf(o: u32) -> u32 { return p.off + walk(o, p.kd, p.ks, p.kst); }
 fn offOf(base: u32, r: u32) -> u32 { return base + walk(r, p.rd, p.rs, p.rst); }`;
 
+/** One fold of reduceKernel: `step` (over acc and x) from `init`, then a tree reduction with `combine`; the result is `let name`. */
+export interface ReducePhase { init: string; step: string; combine: string; name: string }
+
 /**
- * A float32 reduction kernel (reduceHead's operands): per output, each thread folds its share of the
- * reduced elements with `step` (over acc and x) from `init`, a tree reduction with `combine` (over
- * part[l.x] and part[l.x + w]), then Y[o] = `final` (over part[0]).
+ * A float32 reduction kernel over reduceHead's operands (X, then `outs`): per output o (one workgroup),
+ * the phases in turn (each thread folds its share of the reduced elements, then a tree reduction in
+ * workgroup memory; a later phase's step may use the earlier results), then thread 0 runs `final`.
  */
-export const reduceKernel = (init: string, step: string, combine: string, final: string): string => `${reduceHead('f32', false)}
+export const reduceKernel = (phases: ReducePhase[], final: string, outs?: Binding[]): string => `${reduceHead('f32', outs)}
 var<workgroup> part: array<f32, ${WG}>;
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let o = wg.x + wg.y * p.gx;
   if (o >= p.nout) { return; }
   let base = baseOf(o);
-  var acc = ${init};
-  for (var r = l.x; r < p.nred; r += ${WG}u) { let x = X[offOf(base, r)]; acc = ${step}; }
-  part[l.x] = acc;${treeReduce(combine)}
-  if (l.x == 0u) { Y[o] = ${final}; }
+${phases.map((ph) => `  var acc_${ph.name} = ${ph.init};
+  for (var r = l.x; r < p.nred; r += ${WG}u) { let x = X[offOf(base, r)]; let acc = acc_${ph.name}; acc_${ph.name} = ${ph.step}; }
+  part[l.x] = acc_${ph.name};${treeReduce(ph.combine)}
+  let ${ph.name} = part[0];
+  workgroupBarrier();`).join('\n')}
+  if (l.x == 0u) { ${final} }
 }`;

@@ -7,7 +7,10 @@
 // kernelsCopy.ts (fills, writes into views, casts, where, padding, table gathers), kernelsNn.ts (softmax,
 // NLL), kernelsReduce.ts (max/min/arg*, prod, their backwards), kernelsIndex.ts (gather/scatter/index_*,
 // embedding, cat/stack), kernelsAdvIndex.ts (x[idx], index_put), kernelsConv.ts (conv1d/2d),
-// kernelsPool.ts (pooling), kernelsNorm.ts (batch/layer/group norm), kernelsScan.ts (cumsum/cumprod).
+// kernelsPool.ts (pooling), kernelsNorm.ts (batch/layer/group norm), kernelsScan.ts (cumsum/cumprod,
+// cummax/cummin), kernelsStats.ts (var/std/var_mean/std_mean, logsumexp; softDouble.ts: double steps in
+// WGSL), kernelsSort.ts and kernelsSortSeq.ts (sort/argsort/topk/kthvalue/median), kernelsSelect.ts
+// (masked_select/masked_scatter/nonzero, take/put, bincount, searchsorted).
 import { DType, dtypes } from '../../dtype';
 import { numel } from '../../shape';
 import { Tensor } from '../../tensor';
@@ -198,7 +201,7 @@ export function gpuReduce(x: Tensor, reduced: readonly boolean[], keepdim: boole
   return res;
 }
 
-const reduceCode = () => reduceKernel('0.0', 'acc + x', 'part[l.x] + part[l.x + w]', 'part[0] / p.scale');
+const reduceCode = () => reduceKernel([{ init: '0.0', step: 'acc + x', combine: 'part[l.x] + part[l.x + w]', name: 's' }], 'Y[o] = s / p.scale;');
 
 /** A GPU copy of `t` in its logical order (contiguous), or null. */
 export function gpuContiguous(t: Tensor): Tensor | null {

@@ -18,16 +18,10 @@ import { Tensor, webgpu } from '../../tensor';
 import { FLAT_MAIN, MAX_DIMS, WGSL_WALK, bindings, broadcastStridesOf, flatKernel, gpuOut, onGpu, storageType, wgslType } from './common';
 import { gpuMap } from './kernels';
 import { stateOf } from './storage';
+import type { IndexParts } from '../../ops/table/indexingUtil';
 
-/** The layout of x[indices] (structurally engine/ops/table/indexingUtil.ts's IndexParts). */
-export interface IndexLayout {
-  base: number;
-  preShape: number[]; preStrides: number[];
-  bshape: number[];
-  postShape: number[]; postStrides: number[];
-  indexed: { t: Tensor; size: number; stride: number }[];
-  mid(): Float64Array;
-}
+/** The layout of x[indices]: engine/ops/table/indexingUtil.ts's IndexParts. */
+export type IndexLayout = IndexParts;
 
 /** Are `t`'s values readable on the host without a device read? */
 const onHost = (t: Tensor) => t.device.type !== 'webgpu' || !stateOf(t.storage).resident || stateOf(t.storage).hostValid;

@@ -3,8 +3,9 @@
 // kernel's order (engine/backends/cpu/conv.ts, PyTorch's slow_conv2d): the forward starts at the bias
 // and adds w·x over (in channel, kh, kw) one thread per output; grad_input is one thread per input
 // element, for each (kh, kw) in order the column Σ_oc w·go (from 0, oc in order) added to the running
-// total; grad_weight is one thread per weight element, per sample the dot product over output positions
-// (from 0) added to the running total. With no contraction of the multiply-adds (lavapipe does none) the
+// total; grad_weight is one thread per (sample, weight element) computing that sample's dot product over
+// the output positions (from 0), then one thread per weight element adding the samples' dots in order to
+// the running total (N times the threads of one per weight element, same sums). With no contraction of the multiply-adds (lavapipe does none) the
 // results equal the CPU's bit for bit. float32 operands on the GPU only; null otherwise (the op then runs
 // on the CPU). Pooling kernels: kernelsPool.ts.
 import type { ConvGeom } from '../cpu/conv';
@@ -116,36 +117,78 @@ ${FLAT_MAIN}
 }`;
 }
 
-/** grad_weight of the convolution from the input and `gradOut`, shaped `weightShape`, or null. */
+/** Per-sample partial sums of grad_weight kept at once (floats; more samples are done in turns). */
+const PARTIAL_MAX = 1 << 24;
+
+/**
+ * grad_weight of the convolution from the input and `gradOut`, shaped `weightShape`, or null. One thread
+ * per (sample, weight element) computes that sample's dot product over the output positions (from 0, in
+ * order), then one thread per weight element adds the samples' dots in order (dot + total, as the CPU),
+ * so the result is the CPU's bit for bit, with N times the threads of one per weight element.
+ */
 export function gpuConvBackwardWeight(input: Tensor, gradOut: Tensor, g: ConvGeom, weightShape: number[]): Tensor | null {
-  return convRun('conv:backward_weight', convWeightCode, [input, gradOut], g, weightShape);
+  if (!onGpuF32(input, gradOut)) return null;
+  const x = gpuDense(input), go = gpuDense(gradOut);
+  if (!x || !go) return null;
+  const out = gpuOut(weightShape, dtypes.float32);
+  const nw = out.numel();
+  if (nw === 0 || g.N === 0) return out;
+  const per = Math.max(1, Math.min(g.N, Math.floor(PARTIAL_MAX / nw)));
+  const geom = [g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.OH, g.OW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW, g.C / g.groups, g.OC / g.groups];
+  for (let n0 = 0; n0 < g.N; n0 += per) {
+    const m = Math.min(per, g.N - n0);
+    const part = gpuOut([m * nw], dtypes.float32);
+    flatKernel('conv:backward_weight', convWeightCode, [x, go], [part], m * nw, [x.offset, go.offset, n0, ...geom]);
+    flatKernel('conv:backward_weight_sum', weightSumCode, [part], [out], nw, [m, 0, 0, ...geom]);
+  }
+  return out;
 }
 
 function convWeightCode(): string {
-  return `${HEAD([['X', 'f32'], ['G', 'f32'], ['Y', 'f32', true]])}
+  return `${HEAD([['X', 'f32'], ['G', 'f32'], ['D', 'f32', true]])}
 ${TAP}
+/** the first output position along one axis whose tap k is at or past input position v (clamped to [0, osize]) */
+fn firstAt(v: i32, k: u32, s: u32, pad: u32, d: u32, osize: u32) -> u32 {
+  let t = v + i32(pad) - i32(k * d);
+  return u32(clamp((t + i32(s) - 1) / i32(s), 0, i32(osize)));
+}
+fn nonfinite(v: f32) -> bool { return (bitcast<u32>(v) & 0x7f800000u) == 0x7f800000u; }
 ${FLAT_MAIN}
-  let kw = i % p.KW;
-  let kh = (i / p.KW) % p.KH;
-  let c = (i / (p.KW * p.KH)) % p.Cg;
-  let oc = i / (p.KW * p.KH * p.Cg);
-  let grp = oc / p.OCg;
-  var acc = 0.0;
-  for (var n = 0u; n < p.N; n++) {
-    let xb = p.o0 + (n * p.C + grp * p.Cg + c) * p.H * p.W;
-    let gb = p.o1 + (n * p.OC + oc) * p.OH * p.OW;
-    var dot = 0.0;
-    for (var oh = 0u; oh < p.OH; oh++) {
-      let ih = tap(oh, kh, p.sH, p.pH, p.dH, p.H);
-      for (var ow = 0u; ow < p.OW; ow++) {
-        let iw = tap(ow, kw, p.sW, p.pW, p.dW, p.W);
-        var xv = 0.0;
-        if (ih >= 0 && iw >= 0) { xv = X[xb + u32(ih) * p.W + u32(iw)]; }
-        dot = dot + xv * G[gb + oh * p.OW + ow];
-      }
-    }
-    acc = dot + acc;
+  let nw = p.OC * p.Cg * p.KH * p.KW;
+  let k = i % nw;
+  let n = p.o2 + i / nw;
+  let kw = k % p.KW;
+  let kh = (k / p.KW) % p.KH;
+  let c = (k / (p.KW * p.KH)) % p.Cg;
+  let oc = k / (p.KW * p.KH * p.Cg);
+  let xb = p.o0 + (n * p.C + (oc / p.OCg) * p.Cg + c) * p.H * p.W;
+  let gb = p.o1 + (n * p.OC + oc) * p.OH * p.OW;
+  // the output columns whose input column is inside the input: [w0, w1); outside, the terms are 0 · g
+  // (nothing, but NaN when g is not finite)
+  let w0 = select(firstAt(0, kw, p.sW, p.pW, p.dW, p.OW), 0u, p.pW <= kw * p.dW);
+  let w1 = max(w0, firstAt(i32(p.W), kw, p.sW, p.pW, p.dW, p.OW));
+  var dot = 0.0;
+  var bad = false;
+  for (var oh = 0u; oh < p.OH; oh++) {
+    let ih = tap(oh, kh, p.sH, p.pH, p.dH, p.H);
+    let grow = gb + oh * p.OW;
+    let a = select(w0, p.OW, ih < 0);
+    let b = select(w1, p.OW, ih < 0);
+    for (var ow = 0u; ow < a; ow++) { bad = bad || nonfinite(G[grow + ow]); }
+    let xrow = xb + u32(max(ih, 0)) * p.W + kw * p.dW - p.pW;
+    for (var ow = a; ow < b; ow++) { dot = dot + X[xrow + ow * p.sW] * G[grow + ow]; }
+    for (var ow = b; ow < p.OW; ow++) { bad = bad || nonfinite(G[grow + ow]); }
   }
+  D[i] = select(dot, bitcast<f32>(0x7fc00000u | bitcast<u32>(dot)), bad);
+}`;
+}
+
+/** Y[k] = the samples' dots D added in order to Y[k] (dot + total). */
+function weightSumCode(): string {
+  return `${HEAD([['D', 'f32'], ['Y', 'f32', true]])}
+${FLAT_MAIN}
+  var acc = Y[i];
+  for (var n = 0u; n < p.o0; n++) { acc = D[n * p.n + i] + acc; }
   Y[i] = acc;
 }`;
 }

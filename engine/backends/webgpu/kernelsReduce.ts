@@ -36,7 +36,7 @@ export function gpuExtreme(x: Tensor, reduced: readonly boolean[], outShape: rea
 
 function extremeCode(t: 'f32' | 'i32', kind: 'max' | 'min', withIndex: boolean): string {
   const nan = t === 'f32';
-  return `${reduceHead(t, withIndex)}
+  return `${reduceHead(t, withIndex ? [['Y', t, true], ['I', 'i32', true]] : undefined)}
 var<workgroup> pv: array<${t}, ${WG}>;
 var<workgroup> pi: array<u32, ${WG}>;
 const NONE = 0xffffffffu;
@@ -89,7 +89,7 @@ export function gpuProd(x: Tensor, reduced: readonly boolean[], outShape: readon
   return res;
 }
 
-const prodCode = () => reduceKernel('1.0', 'acc * x', 'part[l.x] * part[l.x + w]', 'part[0]');
+const prodCode = () => reduceKernel([{ init: '1.0', step: 'acc * x', combine: 'part[l.x] * part[l.x + w]', name: 's' }], 'Y[o] = s;');
 
 /**
  * prod_backward for float32 `x` reduced over the flagged dims to `result`, with incoming gradient `g`

@@ -1,6 +1,7 @@
 // Op table: mask and flat-index ops — masked_select / masked_scatter, take / put, take_along_dim,
 // nonzero / argwhere (the single-argument torch.where(cond) is nonzero(cond, as_tuple=True)),
-// searchsorted / bucketize.
+// searchsorted / bucketize. On the webgpu device these run there (engine/backends/webgpu/kernelsSelect.ts;
+// masked_select and nonzero read their output size back).
 import { castValue, dtypes } from '../../dtype';
 import { record } from '../../autograd';
 import { TorchError, check, notImplemented } from '../../errors';
@@ -15,6 +16,7 @@ import { warn } from '../../warnings';
 import { MASK_WARN } from './indexing';
 import { nonzeroCoords } from './indexingUtil';
 import { fmt } from './shapeUtil';
+import { gpuMaskedScatter, gpuMaskedSelect, gpuNonzero, gpuPut, gpuSearchsorted, gpuTake } from '../../backends/webgpu/kernelsSelect';
 
 const idxError = (msg: string) => new TorchError('IndexError', msg);
 const isMask = (t: Tensor) => t.dtype === dtypes.bool || t.dtype === dtypes.uint8;
@@ -23,15 +25,23 @@ function maskedSelect(self: Tensor, mask: Tensor): Tensor {
   check(isMask(mask), 'masked_select: expected BoolTensor or ByteTensor for mask');
   if (mask.dtype === dtypes.uint8) warn('UserWarning', `${MASK_WARN('masked_select')}TensorAdvancedIndexing.cpp:1729.)`);
   const shape = broadcastShapes(mask.shape, self.shape);
+  const out = gpuMaskedSelect(self, mask, shape) ?? maskedSelectValues(self, mask, shape);
+  record('MaskedSelectBackward0', [self], out, ([g]) => {
+    const zeros = callKw('zeros', [shape], { dtype: g!.dtype, device: g!.device });
+    // on the GPU the count is known: out's size (no read)
+    const scattered = gpuMaskedScatter(zeros, mask, g!, shape, out.numel())?.[0] ?? call('masked_scatter', zeros, mask, g!);
+    return [sumToShape(scattered, self.shape)];
+  });
+  return out;
+}
+
+function maskedSelectValues(self: Tensor, mask: Tensor, shape: number[]): Tensor {
   const mo = broadcastOffsets(mask, shape), so = broadcastOffsets(self, shape);
   const md = mask.storage.data, sd = self.storage.data;
   const picked: number[] = [];
   for (let k = 0; k < mo.length; k++) if (md[mo[k]] !== 0) picked.push(sd[so[k]]);
   const out = newTensor([picked.length], self.dtype);
   out.storage.data.set(picked);
-  record('MaskedSelectBackward0', [self], out, ([g]) => [
-    sumToShape(call('masked_scatter', callKw('zeros', [shape], { dtype: g!.dtype }), mask, g!), self.shape),
-  ]);
   return out;
 }
 
@@ -42,6 +52,23 @@ function maskedScatter(self: Tensor, mask: Tensor, source: Tensor): Tensor {
   // ATen reads any mask's bytes as bools: integer masks must hold only 0/1; float masks are not reproduced here
   if (mask.dtype.category === 'float') throw notImplemented('masked_scatter with a floating-point mask is not supported');
   if (!isMask(mask)) check(mask.contiguousData().every((v) => v === 0 || v === 1), 'Mask tensor can take 0 and 1 values only');
+  const gpu = isMask(mask) ? gpuMaskedScatter(self, mask, source, shape) : null;
+  const out = gpu ? gpu[0] : maskedScatterValues(self, mask, source, shape);
+  record('MaskedScatterBackward0', [self, source], out, ([g]) => {
+    let gs: Tensor | null = null;
+    if (source.requiresGrad) {
+      // on the GPU the count is the forward's (no read)
+      let sel = (gpu ? gpuMaskedSelect(g!, mask, shape, gpu[1]) : null) ?? call('masked_select', g!, mask);
+      const diff = source.numel() - sel.numel();
+      if (diff > 0) sel = call('cat', [sel, callKw('zeros', [[diff]], { dtype: g!.dtype, device: g!.device })], 0);
+      gs = call('view', sel, source.shape);
+    }
+    return [self.requiresGrad ? sumToShape(call('masked_fill', g!, mask, 0), self.shape) : null, gs];
+  });
+  return out;
+}
+
+function maskedScatterValues(self: Tensor, mask: Tensor, source: Tensor, shape: number[]): Tensor {
   const base = shapeEq(shape, self.shape) ? self : call('expand', self, shape);
   const out = contiguous(base, true);
   const mo = broadcastOffsets(mask, shape);
@@ -53,16 +80,6 @@ function maskedScatter(self: Tensor, mask: Tensor, source: Tensor): Tensor {
     check(j < src.length, 'Number of elements of source < number of ones in mask');
     od[k] = src[j++];
   }
-  record('MaskedScatterBackward0', [self, source], out, ([g]) => {
-    let gs: Tensor | null = null;
-    if (source.requiresGrad) {
-      let sel = call('masked_select', g!, mask);
-      const diff = source.numel() - sel.numel();
-      if (diff > 0) sel = call('cat', [sel, callKw('zeros', [[diff]], { dtype: g!.dtype })], 0);
-      gs = call('view', sel, source.shape);
-    }
-    return [self.requiresGrad ? sumToShape(call('masked_fill', g!, mask, 0), self.shape) : null, gs];
-  });
   return out;
 }
 
@@ -73,12 +90,17 @@ function flatIndex(i: number, n: number): number {
 
 function take(self: Tensor, index: Tensor): Tensor {
   check(index.dtype === dtypes.int64, () => `take(): Expected a long tensor for index, but got ${shortTypeName(index.dtype)}`);
+  const out = gpuTake(self, index) ?? takeValues(self, index);
+  record('TakeBackward0', [self], out, ([g]) => [callKw('put', [callKw('zeros', [self.shape], { dtype: g!.dtype, device: g!.device }), index, g!], { accumulate: true })]);
+  return out;
+}
+
+function takeValues(self: Tensor, index: Tensor): Tensor {
   const vals = self.contiguousData();
   const iv = index.contiguousData();
   const out = newTensor(index.shape, self.dtype);
   const od = out.storage.data;
   for (let k = 0; k < iv.length; k++) od[k] = vals[flatIndex(iv[k], vals.length)];
-  record('TakeBackward0', [self], out, ([g]) => [callKw('put', [callKw('zeros', [self.shape], { dtype: g!.dtype }), index, g!], { accumulate: true })]);
   return out;
 }
 
@@ -87,6 +109,15 @@ function put(self: Tensor, index: Tensor, source: Tensor, accumulate: boolean): 
   check(self.dtype === source.dtype, () => `put_(): self and source expected to have the same dtype, but got self.dtype = ${shortTypeName(self.dtype)} and source.dtype = ${shortTypeName(source.dtype)}`);
   if (source.numel() !== index.numel()) throw idxError(`put_(): Expected source and index to have the same number of elements, but got source.numel() = ${source.numel()}, index.numel() = ${index.numel()}`);
   if (self.numel() === 0 && index.numel() !== 0) throw idxError('put_(): Tried to put elements into an empty tensor');
+  const out = gpuPut(self, index, source, accumulate) ?? putValues(self, index, source, accumulate);
+  record('PutBackward0', [self, source], out, ([g]) => [
+    accumulate ? g! : call('put', g!, index, call('zeros_like', source), false),
+    source.requiresGrad ? call('reshape', call('take', g!, index), source.shape) : null,
+  ]);
+  return out;
+}
+
+function putValues(self: Tensor, index: Tensor, source: Tensor, accumulate: boolean): Tensor {
   const out = contiguous(self, true);
   const od = out.storage.data;
   const iv = index.contiguousData(), sv = source.contiguousData();
@@ -96,10 +127,6 @@ function put(self: Tensor, index: Tensor, source: Tensor, accumulate: boolean): 
     const v = accumulate ? od[t] + sv[k] : sv[k];
     od[t] = conv ? castTo(self, v) : v;
   }
-  record('PutBackward0', [self, source], out, ([g]) => [
-    accumulate ? g! : call('put', g!, index, call('zeros_like', source), false),
-    source.requiresGrad ? call('reshape', call('take', g!, index), source.shape) : null,
-  ]);
   return out;
 }
 
@@ -121,6 +148,8 @@ function takeAlongDim(self: Tensor, indices: Tensor, dim: number | null): Tensor
 
 /** nonzero: an (n, ndim) int64 tensor laid out column-major like PyTorch's (strides (1, n)). */
 function nonzero(self: Tensor): Tensor {
+  const gpu = gpuNonzero(self);
+  if (gpu) return gpu;
   const coords = nonzeroCoords(self);
   const n = coords.length, nd = self.ndim;
   const data = new Float64Array(n * nd);
@@ -160,6 +189,8 @@ function searchsorted(seq: Tensor, values: Tensor, outInt32: boolean, right: boo
     check(sorter.dtype === dtypes.int64, 'torch.searchsorted(): sorter must be a tensor of long dtype.');
     check(shapeEq(sorter.shape, seq.shape), () => `torch.searchsorted(): boundary and sorter must have the same size, but got boundary tensor ${fmt(seq.shape)}and got sorter tensor ${fmt(sorter.shape)}`);
   }
+  const gpu = gpuSearchsorted(seq, values, useRight, sorter, outInt32);
+  if (gpu) return gpu;
   const sd = seq.contiguousData(), vd = values.contiguousData();
   const srt = sorter ? sorter.contiguousData() : null;
   const len = seq.ndim === 0 ? 1 : seq.shape[seq.ndim - 1];

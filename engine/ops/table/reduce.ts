@@ -4,7 +4,9 @@
 // tools/autograd/derivatives.yaml (grad_fn names as PyTorch 1.13 prints them).
 import { gpuReduce } from '../../backends/webgpu/kernels';
 import { gpuAmaxBackward, gpuEvenlyDistribute, gpuExtreme, gpuProd, gpuProdBackward } from '../../backends/webgpu/kernelsReduce';
-import { gpuCumprodBackward, gpuScan } from '../../backends/webgpu/kernelsScan';
+import { gpuCumExtreme, gpuCumprodBackward, gpuScan } from '../../backends/webgpu/kernelsScan';
+import { gpuLogsumexp, gpuVarMean } from '../../backends/webgpu/kernelsStats';
+import { gpuBincount } from '../../backends/webgpu/kernelsSelect';
 import { noGrad, record } from '../../autograd';
 import { DType, castValue, dtypes, getDefaultDType } from '../../dtype';
 import { TorchError, check, runtimeError } from '../../errors';
@@ -305,6 +307,8 @@ function aminmax(self: Tensor, dim: number | null, keepdim: boolean) {
 function varStd(self: Tensor, dim: number[] | null, correction: number, keepdim: boolean, takeSqrt: boolean): { res: Tensor; mean: Tensor; r: Reduction } {
   check(isFloatT(self), 'std and var only support floating point and complex dtypes');
   const r = reduction(self, dim, keepdim);
+  const gpu = gpuVarMean(self, r.mask, r.outShape, correction, takeSqrt);
+  if (gpu) return { res: gpu[0], mean: gpu[1], r };
   const nOut = r.outShape.reduce((a, b) => a * b, 1);
   const varV = new Float64Array(nOut), meanV = new Float64Array(nOut);
   const fin = (m2: number, n: number) => { const v = m2 / Math.max(0, n - correction); return takeSqrt ? Math.sqrt(v) : v; };
@@ -368,17 +372,7 @@ function varMean(self: Tensor, v: VarArgs, sqrt: boolean): Tensor[] {
   check(isFloatT(self), () => `${sqrt ? 'std' : 'var'}_mean only support floating point and complex dtypes`);
   const r = reduction(self, v.dim, v.keepdim);
   const all = v.dim === null || v.dim.length === 0;
-  const nOut = r.outShape.reduce((a, b) => a * b, 1);
-  const { size, offsets } = reduceGroups(self, r.mask);
-  const src = self.storage.data;
-  const varV = new Float64Array(nOut), meanV = new Float64Array(nOut);
-  for (let o = 0; o < nOut; o++) {
-    const w = welford((i) => src[offsets[o * size + i]], size);
-    const vr = size === 0 ? NaN : w.m2 / Math.max(0, size - v.correction);
-    varV[o] = sqrt ? Math.sqrt(vr) : vr;
-    meanV[o] = size === 0 ? NaN : w.mean;
-  }
-  const res = fromValues(r.outShape, self.dtype, varV), mu = fromValues(r.outShape, self.dtype, meanV);
+  const [res, mu] = gpuVarMean(self, r.mask, r.outShape, v.correction, sqrt, true) ?? varMeanValues(self, r, v.correction, sqrt);
   record(sqrt ? 'StdMeanBackward0' : 'VarMeanBackward0', [self], [res, mu], ([g0, g1]) => {
     let grad: Tensor | null = null;
     if (g0) grad = sqrt ? stdBackward(g0, res, self, r, all, v.correction, v.keepdim) : varBackward(g0, self, r, all, v.correction, v.keepdim);
@@ -389,6 +383,20 @@ function varMean(self: Tensor, v: VarArgs, sqrt: boolean): Tensor[] {
     return [grad];
   });
   return [res, mu];
+}
+
+function varMeanValues(self: Tensor, r: Reduction, correction: number, sqrt: boolean): [Tensor, Tensor] {
+  const nOut = r.outShape.reduce((a, b) => a * b, 1);
+  const { size, offsets } = reduceGroups(self, r.mask);
+  const src = self.storage.data;
+  const varV = new Float64Array(nOut), meanV = new Float64Array(nOut);
+  for (let o = 0; o < nOut; o++) {
+    const w = welford((i) => src[offsets[o * size + i]], size);
+    const vr = size === 0 ? NaN : w.m2 / Math.max(0, size - correction);
+    varV[o] = sqrt ? Math.sqrt(vr) : vr;
+    meanV[o] = size === 0 ? NaN : w.mean;
+  }
+  return [fromValues(r.outShape, self.dtype, varV), fromValues(r.outShape, self.dtype, meanV)];
 }
 
 // ---- logical and counting --------------------------------------------------------------------------
@@ -424,7 +432,7 @@ function countNonzero(self: Tensor, dim: number | number[] | null): Tensor {
 function logsumexp(self: Tensor, dim: number[], keepdim: boolean): Tensor {
   const x = isFloatT(self) ? self : castTensor(self, getDefaultDType());
   const r = reduction(self, dim, keepdim);
-  const out = noGrad(() => {
+  const out = gpuLogsumexp(x, r.mask, r.outShape) ?? noGrad(() => {
     if (x.numel() === 0) return call('log', callKw('sum', [call('exp', x), dim], { keepdim }));
     const maxes = callKw('amax', [x, dim], { keepdim: true });
     const m = fromValues(maxes.shape, maxes.dtype, maxes.toFlatArray().map((v) => (Math.abs(v) === Infinity ? 0 : v)));
@@ -531,8 +539,9 @@ function cumExtreme(self: Tensor, dim: number, fn: 'cummax' | 'cummin') {
       set(i, pick(best, bi));
     }
   };
-  const values = scanAlong(self, d, self.dtype, scan((best) => best));
-  const idx = scanAlong(self, d, dtypes.int64, scan((_, bi) => bi));
+  const gpu = gpuCumExtreme(self, d, fn === 'cummax' ? 'max' : 'min');
+  const values = gpu ? gpu[0] : scanAlong(self, d, self.dtype, scan((best) => best));
+  const idx = gpu ? gpu[1] : scanAlong(self, d, dtypes.int64, scan((_, bi) => bi));
   record(fn === 'cummax' ? 'CummaxBackward0' : 'CumminBackward0', [self], [values, idx], ([g]) => {
     if (self.numel() === 0) return [g];
     return [call('scatter_add', call('zeros_like', self), d, idx, g!)];
@@ -547,6 +556,11 @@ function bincount(self: Tensor, weights: Tensor | null, minlength: number): Tens
   check(minlength >= 0, 'minlength should be >= 0');
   if (self.ndim === 1 && self.numel() === 0) return fromValues([minlength], dtypes.int64, new Float64Array(minlength));
   if (self.dtype.category !== 'int') throw runtimeError(`"bincount_cpu" not implemented for '${shortTypeName(self.dtype)}'`);
+  const gpu = !weights || (weights.ndim === 1 && weights.shape[0] === self.numel()) ? gpuBincount(self, weights, minlength) : null;
+  if (gpu) {
+    if (weights) record('NotImplemented', [weights], gpu, () => { throw runtimeError('derivative for bincount is not implemented'); });
+    return gpu;
+  }
   const xs = self.toFlatArray();
   check(self.ndim === 1 && xs.every((v) => v >= 0), 'bincount only supports 1-d non-negative integral inputs.');
   check(!weights || (weights.ndim === 1 && weights.shape[0] === xs.length), 'weights should be 1-d and have the same length as input');

@@ -1,12 +1,16 @@
 // Op table: sorting and selection. sort/argsort/msort, topk, kthvalue, median/nanmedian, mode,
 // unique/unique_consecutive. Ties are broken exactly as PyTorch 1.13's CPU kernels break them: they call
-// libstdc++'s std::sort / nth_element / partial_sort (ported in engine/backends/cpu/reduce.ts).
-import { record } from '../../autograd';
+// libstdc++'s std::sort / nth_element / partial_sort (ported in engine/backends/cpu/reduce.ts). On the
+// webgpu device sort/topk/kthvalue/median run there with the same ties (engine/backends/webgpu/kernelsSort.ts).
+import { noGrad, record } from '../../autograd';
+import { gpuKthvalue, gpuMedian, gpuSort, gpuTopk } from '../../backends/webgpu/kernelsSort';
+import { gpuEvenlyDistribute } from '../../backends/webgpu/kernelsReduce';
 import { DType, dtypes } from '../../dtype';
 import { TorchError, check } from '../../errors';
 import { namedTuple } from '../../namedtuple';
 import { wrapDim } from '../../shape';
 import { Tensor } from '../../tensor';
+import { call } from '../util';
 import { Less, nthElement, partialSort, quickSelect, stdSort } from '../../backends/cpu/reduce';
 import { defineOps } from '../spec';
 import { evenlyDistribute, fromValues, reduction, valueSelectingBackward } from './reduce';
@@ -63,17 +67,23 @@ function perSlice(self: Tensor, dim: number, outN: number, fn: (v: Float64Array)
 
 function sort(self: Tensor, dim: number, desc: boolean, stable: boolean, node = 'SortBackward0') {
   const n = self.ndim === 0 ? 1 : self.shape[wrapDim(dim, self.ndim)];
-  const { values, indices, d } = perSlice(self, dim, n, (v) => sortedIndices(v, desc, stable));
-  const v = fromValues(self.shape, self.dtype, values), ix = fromValues(self.shape, dtypes.int64, indices);
+  const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
+  const [v, ix] = gpuSort(self, d, desc, stable) ?? fromSlices(self.shape, self.dtype, perSlice(self, dim, n, (v) => sortedIndices(v, desc, stable)));
   record(node, [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, true)]);
   return namedTuple('sort', ['values', 'indices'], [v, ix]);
+}
+
+/** perSlice's values and indices as tensors of `shape`. */
+function fromSlices(shape: readonly number[], dtype: DType, r: { values: Float64Array; indices: Float64Array }): [Tensor, Tensor] {
+  return [fromValues(shape, dtype, r.values), fromValues(shape, dtypes.int64, r.indices)];
 }
 
 function topk(self: Tensor, k: number, dim: number, largest: boolean, sorted: boolean) {
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
   const n = self.ndim === 0 ? 1 : self.shape[d];
   check(k >= 0 && k <= n, 'selected index k out of range', 'RuntimeError');
-  const { values, indices } = perSlice(self, d, k, (v) => {
+  const shape = self.ndim === 0 ? [] : self.shape.map((s, i) => (i === d ? k : s));
+  const [v, ix] = gpuTopk(self, d, k, largest, sorted) ?? fromSlices(shape, self.dtype, perSlice(self, d, k, (v) => {
     if (k === 0) return [];
     const comp = largest ? descending(v) : ascending(v);
     // with distinct values a sorted top-k is unique; otherwise (and unsorted) follow libstdc++ step for step
@@ -86,20 +96,18 @@ function topk(self: Tensor, k: number, dim: number, largest: boolean, sorted: bo
       if (sorted) stdSort(items, 0, k - 1, comp);
     }
     return items.slice(0, k);
-  });
-  const shape = self.ndim === 0 ? [] : self.shape.map((s, i) => (i === d ? k : s));
-  const v = fromValues(shape, self.dtype, values), ix = fromValues(shape, dtypes.int64, indices);
+  }));
   record('TopkBackward0', [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, true)]);
   return namedTuple('topk', ['values', 'indices'], [v, ix]);
 }
 
-/** An op that picks one element per slice along dim (kthvalue, median(dim), mode). */
-function selectAlong(self: Tensor, dim: number, keepdim: boolean, name: string, grad: string, pick: (v: Float64Array) => number) {
+/** An op that picks one element per slice along dim (kthvalue, median(dim), mode); `gpu(d, outShape)` may do it on the device. */
+function selectAlong(self: Tensor, dim: number, keepdim: boolean, name: string, grad: string, pick: (v: Float64Array) => number,
+  gpu?: (d: number, outShape: number[]) => [Tensor, Tensor] | null) {
   const r = reduction(self, self.ndim === 0 ? null : dim, keepdim);
   const d = self.ndim === 0 ? 0 : wrapDim(dim, self.ndim);
   if (self.ndim > 0 && self.shape[d] === 0) throw new TorchError('IndexError', `${name}(): Expected reduction dim ${d} to have non-zero size.`);
-  const { values, indices } = perSlice(self, d, 1, (v) => [pick(v)]);
-  const v = fromValues(r.outShape, self.dtype, values), ix = fromValues(r.outShape, dtypes.int64, indices);
+  const [v, ix] = gpu?.(d, r.outShape) ?? fromSlices(r.outShape, self.dtype, perSlice(self, d, 1, (v) => [pick(v)]));
   record(grad, [self], [v, ix], ([g]) => [valueSelectingBackward(g!, d, ix, self, keepdim)]);
   return namedTuple(name, ['values', 'indices'], [v, ix]);
 }
@@ -111,7 +119,7 @@ function kthvalue(self: Tensor, k: number, dim: number, keepdim: boolean) {
     const items = Array.from({ length: v.length }, (_, i) => i);
     quickSelect(items, k - 1, descending(v));
     return items[k - 1];
-  });
+  }, (dd, shape) => gpuKthvalue(self, dd, k, shape));
 }
 
 /** median / nanmedian along dim: the lower median in (value, index) order; median returns the first NaN. */
@@ -127,10 +135,16 @@ function medianDim(self: Tensor, dim: number, keepdim: boolean, ignoreNan: boole
     const items = Array.from({ length: v.length }, (_, i) => i);
     nthElement(items, 0, k, items.length, order);
     return items[k];
-  });
+  }, (dd, shape) => gpuMedian(self, dd, ignoreNan, shape));
 }
 
 function medianAll(self: Tensor, ignoreNan: boolean): Tensor {
+  const gpu = self.numel() > 0 && self.device.type === 'webgpu' ? gpuMedian(noGrad(() => call('reshape', self, [-1])), 0, ignoreNan, []) : null;
+  if (gpu) {
+    const v = gpu[0];
+    record(ignoreNan ? 'NanmedianBackward0' : 'MedianBackward0', [self], v, ([g]) => [gpuEvenlyDistribute(g!, self, v) ?? evenlyDistribute(g!, self, v.scalarValue())]);
+    return v;
+  }
   const vals = self.toFlatArray();
   let res: number;
   if (vals.length === 0) res = NaN;

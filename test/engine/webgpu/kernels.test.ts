@@ -12,6 +12,7 @@ import { setDefaultDevice, webgpuAvailable } from '../../../engine/backends/webg
 import { GpuClient } from '../../../engine/backends/webgpu/client';
 import { kernelStats, onGpu, resetKernelStats } from '../../../engine/backends/webgpu/kernels';
 import { gpuSoftmax, gpuSoftmaxBackward } from '../../../engine/backends/webgpu/kernelsNn';
+import { reads } from './gpuCheck';
 
 const T = torch as unknown as Record<string, (...a: unknown[]) => Tensor>;
 const F = (name: string, ...args: unknown[]) => dispatch(name, args, null) as Tensor;
@@ -29,16 +30,6 @@ const close = (a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-6) => {
 };
 const gpu = (t: Tensor) => t.to('webgpu') as Tensor;
 
-/** Device buffer reads (host round trips) made while `f` runs. */
-function reads<R>(f: () => R): [R, number] {
-  const spy = vi.spyOn(GpuClient.prototype, 'read');
-  try {
-    const r = f();
-    return [r, spy.mock.calls.length];
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 /** f on the CPU tensors and on their GPU copies: same values, the GPU result on the GPU, no read back. */
 function same(xs: Tensor[], f: (...ts: Tensor[]) => Tensor, rtol = 1e-5, atol = 1e-6): void {

@@ -5,79 +5,18 @@
 // index_select/gather/scatter/scatter_add/index_add, embedding and its backward, cat/stack, softmax and
 // log_softmax along any dim. Every case checks that the result stayed on the GPU and that no device buffer
 // was read back during the op (nor during its backward). Skipped without an adapter.
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { torch } from '../../../engine/index';
 import { Tensor } from '../../../engine/tensor';
-import { dispatch } from '../../../engine/ops/registry';
 import { NamedTuple } from '../../../engine/namedtuple';
 import { setDefaultDevice, webgpuAvailable } from '../../../engine/backends/webgpu/index';
-import { GpuClient } from '../../../engine/backends/webgpu/client';
 import { kernelStats, onGpu, resetKernelStats } from '../../../engine/backends/webgpu/kernels';
 import { stateOf } from '../../../engine/backends/webgpu/storage';
+import { F, FK, T, close, dev, gpu, reads, same } from './gpuCheck';
 
-const T = torch as unknown as Record<string, (...a: unknown[]) => Tensor>;
-const F = (name: string, ...args: unknown[]) => dispatch(name, args, null) as Tensor;
-const FK = (name: string, args: unknown[], kw: Record<string, unknown>) => dispatch(name, args, kw) as Tensor;
 const available = webgpuAvailable();
-const gpu = (t: Tensor) => t.to('webgpu') as Tensor;
 const f32 = { dtype: torch.float32 } as never;
 const i32 = { dtype: torch.int32 } as never;
-
-/** Same shape, dtype and values (NaN matches NaN; exact unless rtol/atol). */
-function close(a: Tensor, b: Tensor, rtol = 0, atol = 0): void {
-  expect(a.shape).toEqual(b.shape);
-  expect(a.dtype).toBe(b.dtype);
-  const x = a.toFlatArray(), y = b.toFlatArray();
-  x.forEach((v, i) => {
-    if (Number.isNaN(y[i]) && Number.isNaN(v)) return;
-    if (!(v === y[i] || Math.abs(v - y[i]) <= atol + rtol * Math.abs(y[i]))) expect.fail(`[${i}] ${v} != ${y[i]}`);
-  });
-}
-
-/** Device buffer reads (host round trips) made while `f` runs. */
-function reads<R>(f: () => R): [R, number] {
-  const spy = vi.spyOn(GpuClient.prototype, 'read');
-  try {
-    const r = f();
-    return [r, spy.mock.calls.length];
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-const outs = (r: Tensor | NamedTuple | Tensor[]): Tensor[] => (r instanceof Tensor ? [r] : r instanceof NamedTuple ? r.values : r);
-
-/**
- * A GPU copy of `x` whose only current copy is the device's (made by a kernel), so an op that fell back
- * to the CPU would have to read it back. int64 (index) tensors stay host values on the device.
- */
-function dev(x: Tensor): Tensor {
-  const g = gpu(x);
-  if (x.dtype === torch.int64 as never) return g;
-  const c = F('clone', g);
-  expect(stateOf(c.storage).hostValid, 'input only on the device').toBe(false);
-  return c;
-}
-
-/**
- * f on CPU tensors and on their GPU copies: same values, every result made by a kernel (on the GPU, no
- * host copy), no read back.
- */
-function same(name: string, xs: Tensor[], f: (...ts: Tensor[]) => Tensor | NamedTuple | Tensor[], rtol = 0, atol = 0): void {
-  try {
-    const want = outs(f(...xs));
-    const gs = xs.map(dev);
-    const [got, n] = reads(() => outs(f(...gs)));
-    expect(n, 'reads of device buffers').toBe(0);
-    got.forEach((g, k) => {
-      expect(onGpu(g), `result ${k} on the GPU`).toBe(true);
-      expect(stateOf(g.storage).hostValid, `result ${k} made on the device`).toBe(false);
-      close(g.cpu(), want[k], rtol, atol);
-    });
-  } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}`);
-  }
-}
 
 /** Gradient of sum(f(x) * w) wrt x on both devices: on the GPU with no read back, equal to the CPU's. */
 function sameGrad(name: string, x: Tensor, f: (t: Tensor) => Tensor, rtol = 0, atol = 0): void {
