@@ -65,12 +65,47 @@ export function commitInPlace(self: Tensor, result: Tensor): Tensor {
 let rebaseView: (view: Tensor) => void = rebaseHistory;
 export function setRebaseView(fn: (view: Tensor) => void): void { rebaseView = fn; }
 
+/**
+ * The storage element range [start, end) of `t` when its elements are non-overlapping and dense (ATen's
+ * is_non_overlapping_and_dense: the strides of its dims of size > 1 are a permutation of contiguous
+ * ones), else null (ATen's overlap check then gives up: MemOverlapStatus::TooHard).
+ */
+function denseRange(t: Tensor): [number, number] | null {
+  const dims = t.shape.map((_, i) => i).filter((i) => t.shape[i] !== 1).sort((a, b) => t.strides[a] - t.strides[b]);
+  let expected = 1;
+  for (const d of dims) {
+    if (t.strides[d] !== expected) return null;
+    expected *= t.shape[d];
+  }
+  return [t.offset, t.offset + t.numel()];
+}
+
+/**
+ * TensorIterator's assert_no_partial_overlap(output, input) for an in-place op: an input sharing memory
+ * with self, unless it is exactly self's elements in self's layout (an elementwise op then reads each one
+ * before writing it) or the two do not intersect, is PyTorch's error.
+ */
+function assertNoPartialOverlap(self: Tensor, input: Tensor): void {
+  if (input.storage !== self.storage || self.numel() === 0 || input.numel() === 0) return;
+  const a = denseRange(self), b = denseRange(input);
+  if (!a || !b) return;
+  const same = a[0] === b[0] && a[1] === b[1] && self.ndim === input.ndim
+    && self.strides.every((s, i) => s === input.strides[i] || self.shape[i] === 1);
+  if (!same && a[0] < b[1] && b[0] < a[1]) {
+    throw runtimeError('unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.');
+  }
+}
+
+/** In-place forms whose out-of-place op is not an elementwise TensorIterator op (no overlap check there). */
+const NOT_ELEMENTWISE = /index|scatter|put|masked|triu|tril|^to$/;
+
 /** Ops whose impl's first allocation is its result (one kernel call): their in-place forms write into self. */
 const WRITES_IN_PLACE = new Set(['add', 'sub', 'mul', 'div']);
 
 /** The in-place variant `name_` of an out-of-place op (method only, like PyTorch's). */
 export function inplaceVariant(def: OpDef, doc?: string): OpDef {
   const direct = WRITES_IN_PLACE.has(def.name);
+  const elementwise = !NOT_ELEMENTWISE.test(def.name);
   const sigs = (Array.isArray(def.sig) ? def.sig : [def.sig]).map((s) => s.replace(/^([\w]+)/, `$1_`));
   return {
     name: `${def.name}_`,
@@ -81,6 +116,7 @@ export function inplaceVariant(def: OpDef, doc?: string): OpDef {
       const self: Tensor = a.self;
       const others = Object.values(a).filter((v): v is Tensor => v instanceof Tensor && v !== self);
       checkInplaceLeaf(self, others);
+      if (elementwise) for (const o of others) assertNoPartialOverlap(self, o);
       const grad = needsGrad([self, ...others]);
       const src = grad ? shadowOf(self) : self;
       const r = (direct && !grad ? withOutput(self, () => def.impl({ ...a, self: src }, ov)) : def.impl({ ...a, self: src }, ov)) as Tensor;
