@@ -83,6 +83,8 @@ interface Inst { g: GemmExports; e: ArenaExports; s: SleefJobExports | null }
  *  5 softmax: rows r0 .. r1-2 of the chunk's rows [r0, r1), each whole on this thread; the kernel's
  *    vectors run past a row into the next one's dst, so the chunk's last row r1-1 is left to the
  *    caller (through its staging area, after the join) and no thread writes another chunk's rows.
+ *    Where n % 4 == 0 (ctl[14] = 1) the kernel writes nothing past a row (it still reads up to 8
+ *    elements past it, in src): then the chunk runs r1-1 too, except the matrix's last row.
  *  6 cascade: cascade block i (rows [i·B, (i+1)·B), B = step³) from a zeroed state of its own, or (i =
  *    blocks) the rows after the last whole block; see cascadeColumns32 in simd.ts for why this is exact.
  */
@@ -109,8 +111,8 @@ function runChunk(K: Inst, ctl: Int32Array, fp: Float64Array, i: number, scratch
   }
   if (kind === 5) {
     const s = K.s!, src = ctl[8], dst = ctl[9], rows = ctl[10], n = ctl[11], log = ctl[12], per = ctl[13];
-    const r1 = Math.min(rows, (i + 1) * per);
-    for (let r = i * per; r < r1 - 1; r++) {
+    const r1 = Math.min(rows, (i + 1) * per), end = ctl[14] ? Math.min(r1, rows - 1) : r1 - 1;
+    for (let r = i * per; r < end; r++) {
       const sa = src + 4 * r * n, da = dst + 4 * r * n;
       s.softmax_row(sa, da, n, log);
       if (log) s.log_softmax_tail(sa, da, n, s.row_max.value, Math.fround(Math.log(s.row_sum.value)));
@@ -419,9 +421,10 @@ export function parallelSleefAxpy(module: WebAssembly.Module, exports: SleefJobE
 
 /**
  * softmax_row over `rows` rows of n (≥ 8) elements in place in the arena (src and dst apart), split by
- * rows: returns the first row of every chunk after the first, plus `rows` (so chunk k is rows
- * [starts[k-1] or 0, starts[k])) — the caller must then run the last row of each chunk itself (see
- * runChunk) — or null (nothing done) when too small or the workers do not run `module`.
+ * rows: returns the rows e-1 for each e returned that the caller must then run itself (see runChunk):
+ * the last row of each chunk (the first row of every chunk after the first, plus `rows`), or where
+ * n % 4 == 0 (no write past a row) only the last row, [rows]; or null (nothing done) when too small
+ * or the workers do not run `module`.
  */
 export function parallelSoftmaxRows(module: WebAssembly.Module, exports: SleefJobExports, src: number, dst: number, rows: number, n: number,
   log: boolean): number[] | null {
@@ -431,7 +434,9 @@ export function parallelSoftmaxRows(module: WebAssembly.Module, exports: SleefJo
   // at least 4 rows and CHUNK_MIN elements a chunk (its last row runs on the caller, after the join)
   const c = plan(rows, Math.max(4, Math.ceil(CHUNK_MIN.softmax / n)), 1, readyCount + 1);
   if (!c) return null;
-  runJob(p, K_SOFTMAX, [src, dst, rows, n, log ? 1 : 0, c.per], [], c.chunks, { ...p.main, s: exports });
+  const inPlace = n % 4 === 0;
+  runJob(p, K_SOFTMAX, [src, dst, rows, n, log ? 1 : 0, c.per, inPlace ? 1 : 0], [], c.chunks, { ...p.main, s: exports });
+  if (inPlace) return [rows];
   const ends: number[] = [];
   for (let k = 1; k <= c.chunks; k++) ends.push(Math.min(rows, k * c.per));
   return ends;

@@ -240,6 +240,36 @@ for (const variant of VARIANTS) {
         }
       });
     }
+    it('rows whose max is a tie of +0 and -0, or that hold NaN in the whole groups of 8 or the tail (the max fast path and its fallback)', () => {
+      for (const n of [8, 16, 37, 64, 1024]) {
+        const rows = 6, src = new Float32Array(rows * n).fill(-Infinity);
+        for (let i = 0; i < n; i++) src[i] = i % 3 === 0 ? 0 : i % 3 === 1 ? -0 : -5; // row 0: ±0 ties, last one -0 or +0
+        for (let i = 0; i < n; i++) src[n + i] = i % 2 ? -0 : 0;
+        src[n + n - 1] = 0;
+        for (let i = 0; i < n; i++) src[2 * n + i] = (i % 7) - 3;
+        src[2 * n + 3] = NaN; // NaN in the first vectors
+        for (let i = 0; i < n; i++) src[3 * n + i] = (i % 5) - 2;
+        src[3 * n + (n & ~7) - 1] = NaN; // in the last whole group
+        for (let i = 0; i < n; i++) src[4 * n + i] = (i % 4) - 1;
+        if (n % 8) src[4 * n + n - 1] = NaN; // in the tail only
+        for (let i = 0; i < n; i++) src[5 * n + i] = -(i % 9);
+        for (const log of [false, true]) {
+          const want = softmaxModel(src, rows, n, log);
+          const got = new Float32Array(src.length);
+          K!.softmaxRows(src, 0, got, 0, rows, n, log);
+          expect(firstDiff(got, want, n)).toBeNull();
+        }
+        // the max itself (a ±0 tie or a NaN changes no output above but log_softmax's NaN payload)
+        if (!K!.inArena) continue;
+        const as = allocF32(Math.max(src.length + 32, 1 << 14)), ad = allocF32(Math.max(src.length + 32, 1 << 14));
+        as.set(src);
+        for (let r = 0; r < rows; r++) {
+          K!.exports.softmax_row(arenaOffset(as) + 4 * r * n, arenaOffset(ad), n, 1);
+          const m = K!.exports.row_max.value as number, w = reduceAll(src, r * n, n, maxOp);
+          expect(Object.is(m, w) || (Number.isNaN(m) && Number.isNaN(w))).toBe(true);
+        }
+      }
+    });
     it.skipIf(!K?.inArena)('many rows of 1024 in the arena (the benchmark shape), and the same from plain arrays', () => {
       const rows = 64, n = 1024;
       const src = rowsOf(rows, n, 7);

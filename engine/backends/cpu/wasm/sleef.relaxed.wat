@@ -7,7 +7,7 @@
 ;; sleef.ts loads this build only after a probe on inputs whose fused and unfused results differ gave
 ;; the fused result in every lane, so here each $fma is the exactly rounded fmaf of the JavaScript models
 ;; (nnMath.ts, fma32) on four float32 lanes: no double lanes, $tie is never raised, and the kernels'
-;; exact fallback is dead code ($tied is constant 0).
+;; exact fallback is dead code ($tied is constant 0, and $clear_tie does nothing: no store of $tie a vector).
 ;;
 ;; The other two relaxed instructions are deterministic where they are used: i32x4.relaxed_laneselect
 ;; with masks of whole 0 / -1 lanes is v128.bitselect (x64: one blendvps), and i32x4.relaxed_trunc_f32x4_s
@@ -20,6 +20,7 @@
     (f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $c)))
   (func $fma_exact (param $a v128) (param $b v128) (param $c v128) (result v128)
     (f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $c)))
+  (func $clear_tie)
   (func $tied (result i32)
     (i32.const 0))
   (func $select (param $a v128) (param $b v128) (param $m v128) (result v128)

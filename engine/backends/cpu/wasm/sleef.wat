@@ -48,7 +48,7 @@
 ;; copy _log10f: $lane=$log10f $lane_exact=$log10f_exact
 ;; copy _sinf: $lane=$sinf $lane_exact=$sinf_exact
 ;; copy _cosf: $lane=$cosf $lane_exact=$cosf_exact
-;; inline: $suspect $fma_exact $fma_f64 $hi $fma $tied $select $trunc $pow2i $scale $ilogb2k $ldexp2 $mulsign $isnegzero
+;; inline: $suspect $fma_exact $fma_f64 $hi $fma $clear_tie $tied $select $trunc $pow2i $scale $ilogb2k $ldexp2 $mulsign $isnegzero
 ;; inline: $add2 $add2dd $addDD $mulDF $mulDD $divDD $addToFloat $expf $expk2f $logReduce $logSpecial $logTail $sinPoly $op1
 ;; inline: $expm1f $logf $log1pf $tanhf $sigmoidf $log2f $log10f $sinf $cosf $max4 $add4 $reduce_tail $exp_at
 ;; copy _max: $op4=$max4
@@ -94,6 +94,7 @@
   (global $E4 v128 (v128.const f32x4 0x1.555556p-3 0x1.555556p-3 0x1.555556p-3 0x1.555556p-3)) ;; 0.166666671633720397949219
   (global $EXP_LO v128 (v128.const f32x4 -104 -104 -104 -104))
   (global $EXP_HI v128 (v128.const f32x4 100 100 100 100))
+  (global $EXP_LO_CLAMP v128 (v128.const f32x4 -105 -105 -105 -105))
   ;; expk2f
   (global $K0 v128 (v128.const f32x4 0x1.9f6ffep-13 0x1.9f6ffep-13 0x1.9f6ffep-13 0x1.9f6ffep-13)) ;; 0.1980960224e-3
   (global $K1 v128 (v128.const f32x4 0x1.6d7ef8p-10 0x1.6d7ef8p-10 0x1.6d7ef8p-10 0x1.6d7ef8p-10)) ;; 0.1394256484e-2
@@ -199,6 +200,10 @@
 
   ;; ---- small helpers ---------------------------------------------------------------------------
 
+  ;; before each vector (or pair of vectors): clear $tie (nothing in the relaxed build, which never raises it)
+  (func $clear_tie
+    (global.set $tie (i32.const 0)))
+
   ;; whether the vector just computed raised $tie (kernels then redo it with the *_exact functions)
   (func $tied (result i32)
     (global.get $tie))
@@ -217,10 +222,15 @@
     (i32x4.shl (i32x4.add (local.get $k) (global.get $I127)) (i32.const 23)))
 
   ;; float32(u * 2^q) with a single rounding, as the JavaScript model's fr(u * 2 ** q), for expf's
-  ;; operands: u in [0.7, 1.5) and integral q in [-150, 145] (other lanes are masked by the caller).
-  ;; vldexp2's first product u * 2^(q>>1) is then a normal float32, exact, so the second one rounds once.
+  ;; operands: u in [0.7, 1.5) and integral q in [-152, 144] (NaN lanes are masked by the caller).
+  ;; vldexp2's first product u * 2^(q>>1) is then a normal float32, exact: formed by adding q>>1 to
+  ;; u's exponent field (one integer add, not a power of two and a multiply); the second one rounds once.
   (func $scale (param $u v128) (param $q v128) (result v128)
-    (call $ldexp2 (local.get $u) (call $trunc (local.get $q))))
+    (local $e v128) (local $h v128)
+    (local.set $e (call $trunc (local.get $q)))
+    (local.set $h (i32x4.shr_s (local.get $e) (i32.const 1)))
+    (f32x4.mul (i32x4.add (local.get $u) (i32x4.shl (local.get $h) (i32.const 23)))
+      (call $pow2i (i32x4.sub (local.get $e) (local.get $h)))))
 
   ;; ilogb2k: the unbiased exponent field of positive normal float32 lanes (integer lanes)
   (func $ilogb2k (param $d v128) (result v128)
@@ -306,11 +316,15 @@
 
   ;; ---- exp -----------------------------------------------------------------------------------------
 
-  ;; Sleef_expf8_u10
+  ;; Sleef_expf8_u10. SLEEF selects +inf above 100 and 0 below -104; here the lanes are clamped to
+  ;; [-105, 100] first (pmin / pmax keep NaN lanes), with the same results and no selects: at 100 the
+  ;; scaling overflows to +inf, and from -105 to -104 (q >= -152, in $scale's range) u * 2^q ~ e^d is
+  ;; below e^-104 < 2^-150 (by 3%, and u is good to ~1e-7), half the least subnormal, so it rounds to 0.
   (func $expf (param $d v128) (result v128)
-    (local $q v128) (local $s v128) (local $u v128) (local $r v128)
-    (local.set $q (f32x4.nearest (f32x4.mul (local.get $d) (global.get $R_LN2F))))
-    (local.set $s (call $fma (local.get $q) (global.get $NL2UF) (local.get $d)))
+    (local $x v128) (local $q v128) (local $s v128) (local $u v128)
+    (local.set $x (f32x4.pmax (f32x4.pmin (local.get $d) (global.get $EXP_HI)) (global.get $EXP_LO_CLAMP)))
+    (local.set $q (f32x4.nearest (f32x4.mul (local.get $x) (global.get $R_LN2F))))
+    (local.set $s (call $fma (local.get $q) (global.get $NL2UF) (local.get $x)))
     (local.set $s (call $fma (local.get $q) (global.get $NL2LF) (local.get $s)))
     (local.set $u (global.get $E0))
     (local.set $u (call $fma (local.get $u) (local.get $s) (global.get $E1)))
@@ -320,10 +334,7 @@
     (local.set $u (call $fma (local.get $u) (local.get $s) (global.get $HALF)))
     (local.set $u (f32x4.add (global.get $ONE)
       (call $fma (f32x4.mul (local.get $s) (local.get $s)) (local.get $u) (local.get $s))))
-    (local.set $r (call $scale (local.get $u) (local.get $q)))
-    (local.set $r (call $select (v128.const i32x4 0 0 0 0) (local.get $r) (f32x4.lt (local.get $d) (global.get $EXP_LO))))
-    (local.set $r (call $select (global.get $INF) (local.get $r) (f32x4.gt (local.get $d) (global.get $EXP_HI))))
-    (call $select (global.get $NAN) (local.get $r) (f32x4.ne (local.get $d) (local.get $d))))
+    (call $select (global.get $NAN) (call $scale (local.get $u) (local.get $q)) (f32x4.ne (local.get $d) (local.get $d))))
 
   ;; sigmoid's vectorised lambda: 1 / (1 + exp(-x))
   (func $sigmoidf (param $x v128) (result v128)
@@ -565,19 +576,30 @@
   ;; ---- kernels ---------------------------------------------------------------------------------------
 
   ;; dst[i] = $lane(src[i]) for i < n, whole vectors (a vector that raised $tie is redone exactly).
+  ;; Two vectors an iteration (two independent dependency chains for the out-of-order core, half the
+  ;; loop overhead), then the odd last vector; nothing is touched past ceil(n/4) vectors.
   ;; A template: the `copy` lines above make $each_expf, ... with $lane = $expf, ...
   (func $each (param $src i32) (param $dst i32) (param $n i32)
-    (local $end i32) (local $v v128)
+    (local $end i32) (local $v v128) (local $w v128)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
-      (br_if $done (i32.ge_s (local.get $src) (local.get $end)))
-      (global.set $tie (i32.const 0))
+      (br_if $done (i32.ge_s (i32.add (local.get $src) (i32.const 16)) (local.get $end)))
+      (call $clear_tie)
+      (local.set $v (call $lane (v128.load (local.get $src))))
+      (local.set $w (call $lane (v128.load offset=16 (local.get $src))))
+      (if (call $tied) (then
+        (local.set $v (call $lane_exact (v128.load (local.get $src))))
+        (local.set $w (call $lane_exact (v128.load offset=16 (local.get $src))))))
+      (v128.store (local.get $dst) (local.get $v))
+      (v128.store offset=16 (local.get $dst) (local.get $w))
+      (local.set $src (i32.add (local.get $src) (i32.const 32)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (br $next)))
+    (if (i32.lt_s (local.get $src) (local.get $end)) (then
+      (call $clear_tie)
       (local.set $v (call $lane (v128.load (local.get $src))))
       (if (call $tied) (then (local.set $v (call $lane_exact (v128.load (local.get $src))))))
-      (v128.store (local.get $dst) (local.get $v))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (br $next))))
+      (v128.store (local.get $dst) (local.get $v)))))
 
   ;; dst[i] = lane function `fn` (the table above) of src[i] for i < n
   (func (export "map") (param $fn i32) (param $src i32) (param $dst i32) (param $n i32)
@@ -589,7 +611,7 @@
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done (loop $next
       (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
-      (global.set $tie (i32.const 0))
+      (call $clear_tie)
       (local.set $v (call $fma (v128.load (i32.add (local.get $a) (local.get $i)))
         (v128.load (i32.add (local.get $b) (local.get $i))) (v128.load (i32.add (local.get $c) (local.get $i)))))
       (if (call $tied) (then
@@ -608,7 +630,7 @@
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done (loop $next
       (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
-      (global.set $tie (i32.const 0))
+      (call $clear_tie)
       (local.set $v (call $fma (local.get $a) (v128.load (i32.add (local.get $y) (local.get $i))) (v128.load (i32.add (local.get $x) (local.get $i)))))
       (if (call $tied) (then
         (local.set $v (call $fma_exact (local.get $a)
@@ -667,11 +689,36 @@
     (call $reduce_tail (local.get $lo) (local.get $hi) (v128.load (local.get $src)) (v128.load offset=16 (local.get $src))
       (i32.and (local.get $n) (i32.const 7))))
 
+  ;; reduce_all_max for softmax_row: its whole groups of 8 with f32x4.pmax(v, acc) = v < acc ? acc : v,
+  ;; which is $max4(acc, v) (acc > v ? acc : v) on lanes without NaN, in one instruction, the NaN lanes
+  ;; only noted; a row with NaN there (whose first NaN must win) is reduced again by reduce_all_max.
+  (func $row_max (param $src i32) (param $n i32) (result f32)
+    (local $p i32) (local $end i32) (local $lo v128) (local $hi v128) (local $v v128) (local $w v128) (local $nan v128)
+    (if (i32.lt_s (local.get $n) (i32.const 8)) (then (return (call $reduce_all_max (local.get $src) (local.get $n)))))
+    (local.set $lo (v128.load (local.get $src)))
+    (local.set $hi (v128.load offset=16 (local.get $src)))
+    (local.set $nan (v128.or (f32x4.ne (local.get $lo) (local.get $lo)) (f32x4.ne (local.get $hi) (local.get $hi))))
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2))))
+    (local.set $p (i32.add (local.get $src) (i32.const 32)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $p) (local.get $end)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $w (v128.load offset=16 (local.get $p)))
+      (local.set $lo (f32x4.pmax (local.get $v) (local.get $lo)))
+      (local.set $hi (f32x4.pmax (local.get $w) (local.get $hi)))
+      (local.set $nan (v128.or (local.get $nan)
+        (v128.or (f32x4.ne (local.get $v) (local.get $v)) (f32x4.ne (local.get $w) (local.get $w)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+      (br $next)))
+    (if (v128.any_true (local.get $nan)) (then (return (call $reduce_all_max (local.get $src) (local.get $n)))))
+    (call $reduce_tail_max (local.get $lo) (local.get $hi) (v128.load (local.get $p)) (v128.load offset=16 (local.get $p))
+      (i32.and (local.get $n) (i32.const 7))))
+
   ;; exp(x - max) of the vector at p, also stored at q (a vector that raised $tie is redone exactly)
   (func $exp_at (param $p i32) (param $q i32) (param $max v128) (result v128)
     (local $x v128) (local $v v128)
     (local.set $x (f32x4.sub (v128.load (local.get $p)) (local.get $max)))
-    (global.set $tie (i32.const 0))
+    (call $clear_tie)
     (local.set $v (call $expf (local.get $x)))
     (if (call $tied) (then (local.set $v (call $expf_exact (local.get $x)))))
     (v128.store (local.get $q) (local.get $v))
@@ -684,7 +731,7 @@
   (func (export "softmax_row") (param $src i32) (param $dst i32) (param $n i32) (param $log i32)
     (local $max v128) (local $sum f32) (local $rec v128) (local $i i32) (local $end i32) (local $whole i32) (local $rem i32)
     (local $lo v128) (local $hi v128) (local $t0 v128) (local $t1 v128)
-    (local.set $max (f32x4.splat (call $reduce_all_max (local.get $src) (local.get $n))))
+    (local.set $max (f32x4.splat (call $row_max (local.get $src) (local.get $n))))
     ;; dst = exp(src - max), summed on the way as reduce_all_add would sum dst: 8 lanes from -0
     ;; (-0 + x is x for every x), over the whole groups of 8, then the tail (whole vectors: the last
     ;; one runs past the row by up to 3 elements)
@@ -713,14 +760,16 @@
     (global.set $row_sum (local.get $sum))
     (if (local.get $log) (then (return)))
     (local.set $rec (f32x4.splat (f32.div (f32.const 1) (local.get $sum))))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $i (i32.const 0))
+    ;; dst *= rec: two vectors an iteration, then the odd last one (nothing past ceil(n/4) vectors)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
-      (br_if $done (i32.ge_s (local.get $i) (local.get $end)))
-      (v128.store (i32.add (local.get $dst) (local.get $i))
-        (f32x4.mul (v128.load (i32.add (local.get $dst) (local.get $i))) (local.get $rec)))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br $next))))
+      (br_if $done (i32.ge_s (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
+      (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $dst)) (local.get $rec)))
+      (v128.store offset=16 (local.get $dst) (f32x4.mul (v128.load offset=16 (local.get $dst)) (local.get $rec)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (br $next)))
+    (if (i32.lt_s (local.get $dst) (local.get $end)) (then
+      (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $dst)) (local.get $rec))))))
 
   ;; log_softmax's last pass: dst = (src - max) - ls
   (func (export "log_softmax_tail") (param $src i32) (param $dst i32) (param $n i32) (param $max f32) (param $ls f32)
