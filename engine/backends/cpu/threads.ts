@@ -489,6 +489,9 @@ export async function restartPool(opts: { workers: number; stall?: readonly numb
   pool = null;
   if (p) {
     Atomics.store(p.ctl, STOP, 1);
+    // a new SEQ too: a worker that had not started waiting yet returns from its wait at once (the wait
+    // compares SEQ with the value it last saw), so it cannot miss the notify
+    Atomics.add(p.ctl, SEQ, 1);
     Atomics.notify(p.ctl, SEQ);
     Atomics.notify(p.ctl, STOP);
     await Promise.all(p.workers.map((w) => new Promise<void>((resolve) => {

@@ -326,15 +326,15 @@ describe.skipIf(!on)('threaded kernels equal the one-thread result bit for bit',
     beforeAll(async () => {
       await restartPool({ workers: 2 });
       expect(await waitForWorkers(2)).toBe(true);
-    });
+    }, 30_000);
     checkKernels('shared');
   });
   describe('the workers run every chunk (their own instances)', () => {
     beforeAll(async () => {
       await restartPool({ workers: 2, callerIdle: true });
       expect(await waitForWorkers(2)).toBe(true);
-    });
-    afterAll(() => restartPool(null));
+    }, 30_000);
+    afterAll(() => restartPool(null), 30_000);
     checkKernels('workers only');
     it('the workers run the SLEEF build the caller uses; another build stays on one thread', () => {
       const other = sleefBuild(K!.variant === 'relaxed' ? 'exact' : 'relaxed');
@@ -351,7 +351,7 @@ describe.skipIf(!on)('threaded kernels equal the one-thread result bit for bit',
 });
 
 describe.skipIf(!on)('workers that never claim a chunk', () => {
-  afterAll(() => restartPool(null));
+  afterAll(() => restartPool(null), 30_000);
   for (const stall of [[0], [0, 1]]) {
     it(`do not hang the caller (stalled: ${stall.join(', ')} of 2)`, async () => {
       await restartPool({ workers: 2, stall });
@@ -373,7 +373,7 @@ describe.skipIf(!on)('workers that never claim a chunk', () => {
       const after = threadStats();
       for (const k of ['arith', 'act', 'map', 'softmax', 'cascade', 'gemm'] as const) expect(after[k].jobs).toBeGreaterThan(before[k].jobs);
       if (stall.length === 2) for (const k of ['arith', 'act', 'map', 'softmax', 'cascade', 'gemm'] as const) expect(after[k].byWorkers).toBe(before[k].byWorkers);
-    });
+    }, 30_000);
   }
 });
 
