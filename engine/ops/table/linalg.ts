@@ -55,19 +55,17 @@ function addmmValues(self: Tensor | null, m1: Tensor, m2: Tensor, beta: number, 
   const g = gpuMatmul(m1, m2, self, beta, alpha);
   if (g) return g;
   const [m, n] = [m1.shape[0], m2.shape[1]];
-  if (dt === dtypes.float32) {
-    // straight into the result's storage (the arena, where the matmul kernel writes it in place); every
-    // element is written (beta*self, or the sums from zero), so the block is not cleared first
-    const res = newTensor([m, n], dt, false);
-    const out = res.storage.data as Float32Array;
-    if (self && beta !== 0) copyInto(res, call('expand', self, [m, n]));
-    addmmInto(out, 0, matOf(m1), matOf(m2), beta, alpha, roundFor(dt));
-    return res;
+  // float32: straight into the result's storage (the arena, where the matmul kernel writes it in place;
+  // every element is written, beta*self or the sums from zero, so it is not cleared first); other dtypes
+  // through double values
+  const res = dt === dtypes.float32 ? newTensor([m, n], dt, false) : null;
+  const out = res ? res.storage.data as Float32Array : new Float64Array(m * n);
+  if (self && beta !== 0) {
+    if (res) copyInto(res, call('expand', self, [m, n]));
+    else out.set(call('expand', self, [m, n]).contiguousData());
   }
-  const out = new Float64Array(m * n);
-  if (self && beta !== 0) out.set(call('expand', self, [m, n]).contiguousData());
   addmmInto(out, 0, matOf(m1), matOf(m2), beta, alpha, roundFor(dt));
-  return fromValues([m, n], dt, out);
+  return res ?? fromValues([m, n], dt, out);
 }
 
 function mm(self: Tensor, mat2: Tensor): Tensor {
