@@ -154,15 +154,18 @@ export function runBackward(roots: Tensor[], grads: (Tensor | null)[], opts: Bac
   const shouldRun = (n: Node) => !needed || needed.has(n) || captures.has(n);
 
   const buffers = new Map<Node, (Tensor | null)[]>();
+  const owners = new GradOwners();
   const addTo = (node: Node, inputNr: number, g: Tensor) => {
     let buf = buffers.get(node);
     if (!buf) { buf = new Array(node.numOutputs).fill(null); buffers.set(node, buf); }
     const prev = buf[inputNr];
-    buf[inputNr] = prev ? engineOps().add(prev, g) : g;
+    owners.hold(g);
+    if (prev) { buf[inputNr] = engineOps().add(prev, g); owners.drop(prev); owners.drop(g); owners.hold(buf[inputNr]!); }
+    else buf[inputNr] = g;
   };
 
   withGradMode(createGraph, () => {
-    rootEdges.forEach((e, i) => { if (rootGrads[i]) addTo(e.node, e.inputNr, rootGrads[i]!); });
+    rootEdges.forEach((e, i) => { if (rootGrads[i]) { owners.escape(rootGrads[i]); addTo(e.node, e.inputNr, rootGrads[i]!); } });
     const queue = new ReadyQueue();
     const queued = new Set<Node>();
     for (const e of rootEdges) {
@@ -172,12 +175,14 @@ export function runBackward(roots: Tensor[], grads: (Tensor | null)[], opts: Bac
       const node = queue.pop();
       const inGrads = buffers.get(node) ?? new Array(node.numOutputs).fill(null);
       buffers.delete(node);
-      for (const c of captures.get(node) ?? []) captured[c.slot] = inGrads[c.inputNr] ?? null;
+      for (const c of captures.get(node) ?? []) { captured[c.slot] = inGrads[c.inputNr] ?? null; owners.escape(captured[c.slot]); }
       if (needed && !needed.has(node)) continue;
-      if (node.preHooks) for (const h of node.preHooks.slice()) h(inGrads);
+      if (node.preHooks) { inGrads.forEach((g) => owners.escape(g)); for (const h of node.preHooks.slice()) h(inGrads); }
       let outGrads: (Tensor | null)[] = [];
       if (node instanceof AccumulateGrad) {
-        accumulateGrad(node.variable, inGrads[0] ?? null, createGraph);
+        const g = inGrads[0] ?? null;
+        accumulateGrad(node.variable, g, createGraph, !!g && owners.sole(g));
+        owners.drop(g);
       } else {
         const raw = withGradDevice(inGrads, () => node.apply(inGrads));
         outGrads = node.next.map((e, i) => {
@@ -190,6 +195,9 @@ export function runBackward(roots: Tensor[], grads: (Tensor | null)[], opts: Bac
         }
         if (!retain) node.release();
         else { node.lastGradOutputs = inGrads; node.lastGradInputs = outGrads; }
+        // grads that something outside this pass may hold are never taken as a leaf's .grad
+        if (retain || node.postHooks || node.userBackward) for (const g of [...inGrads, ...outGrads]) owners.escape(g);
+        for (const g of inGrads) owners.drop(g);
       }
       node.next.forEach((e, i) => {
         if (!e) return;
@@ -226,11 +234,49 @@ function markNeeded(rootEdges: Edge[], deps: Map<Node, number>, needed: Set<Node
   }
 }
 
-function accumulateGrad(v: Tensor, g: Tensor | null, createGraph: boolean): void {
+/**
+ * Which storages the gradients buffered in one backward pass use, and how many buffered gradients use
+ * each: a leaf may take its incoming gradient as its .grad without a copy (PyTorch steals it when its
+ * use count says nothing else holds it) only when no other buffered gradient shares its storage and no
+ * one outside the pass (the caller's root gradient, hooks, autograd.grad, a retained graph, a custom
+ * Function's backward) may hold it.
+ */
+class GradOwners {
+  private count = new Map<object, number>();
+  private escaped = new Set<object>();
+  hold(g: Tensor): void { this.count.set(g.storage, (this.count.get(g.storage) ?? 0) + 1); }
+  drop(g: Tensor | null): void {
+    if (!g) return;
+    const k = this.count.get(g.storage);
+    if (k === undefined) return;
+    if (k <= 1) this.count.delete(g.storage); else this.count.set(g.storage, k - 1);
+  }
+  escape(g: Tensor | null): void { if (g) this.escaped.add(g.storage); }
+  /** g is the only buffered gradient on its storage, no one else may hold it, and it is all of that storage */
+  sole(g: Tensor): boolean {
+    return g.device.type === 'cpu' && this.count.get(g.storage) === 1 && !this.escaped.has(g.storage) && g.offset === 0
+      && g.isContiguous && g.numel() === g.storage.data.length;
+  }
+}
+
+/** How many first .grad values were taken without a copy, and copied (tests, benchmarks). */
+export const gradStats = { taken: 0, copied: 0 };
+
+/**
+ * AccumulateGrad. `sole`: nothing but this call holds g's storage, so a first .grad may use it as it
+ * is (a new tensor, not a view) where it has the leaf's layout, instead of a copy.
+ */
+function accumulateGrad(v: Tensor, g: Tensor | null, createGraph: boolean, sole = false): void {
   if (!g) return;
   const grad = runTensorHooks(v, g);
   const o = engineOps();
   if (v.grad === null) {
+    if (sole && grad === g && !createGraph && !v.hooks?.length && v.isContiguous && g.dtype === v.dtype && sameShape(g.shape, v.shape)) {
+      v.grad = new Tensor(g.storage, g.shape.slice(), g.strides.slice(), 0, g.dtype);
+      gradStats.taken++;
+      return;
+    }
+    gradStats.copied++;
     // a fresh buffer (the incoming grad may be shared, e.g. AddBackward passes it on twice)
     const copy = noGrad(() => o.clone(grad));
     if (createGraph) record('CopyBackwards', [null, grad], copy, ([gg]) => [null, gg]);

@@ -82,6 +82,8 @@ export class Node {
   preHooks: ((grads: (Tensor | null)[]) => void)[] | null = null;
   /** grad_fn.register_hook: (grad_inputs, grad_outputs) after the node ran; may replace grad_inputs */
   postHooks: PostHook[] | null = null;
+  /** the backward is user code (torch.autograd.Function): the grads it returns may be tensors it keeps */
+  userBackward = false;
   constructor(readonly name: string, public fn: BackwardFn | null) {
     this.site = name === 'AccumulateGrad' ? null : currentSite();
   }

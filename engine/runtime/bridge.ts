@@ -307,7 +307,8 @@ function registerNodeHook(node: Node, fn: PyCallable): { remove(): void } {
 
 /** torch.autograd.Function.apply: one node whose backward is Python's (grads in, one grad per input out) */
 function recordCustom(name: string, inputs: Tensor[], outputs: Tensor[], fn: PyCallable): void {
-  record(name, inputs, outputs, (grads) => Array.from(fn(grads.map(orUndef)) as ArrayLike<Tensor | null | undefined>, (g) => g ?? null));
+  const node = record(name, inputs, outputs, (grads) => Array.from(fn(grads.map(orUndef)) as ArrayLike<Tensor | null | undefined>, (g) => g ?? null));
+  if (node) node.userBackward = true;
 }
 
 // ---- values --------------------------------------------------------------------------------------------

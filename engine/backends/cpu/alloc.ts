@@ -7,17 +7,20 @@
 // - Only float32 arrays of at least ARENA_MIN_ELEMS elements come from here; smaller ones, other
 //   dtypes, runtimes without WebAssembly SIMD / shared memory / FinalizationRegistry, GRADSCOPE_WASM=0,
 //   and everything past the cap (GRADSCOPE_ARENA_MB, default 256) stay on plain typed arrays.
-// - Freeing: a FinalizationRegistry on the handed-out Float32Array. Its callbacks run between event-loop
-//   tasks, never inside a synchronous run, so memory is only reused after the job that dropped it ends
-//   (a synchronous training loop fills the arena up to the cap and then gets plain arrays). A block is
-//   never reused while its array is reachable; a view made with subarray() does not keep the block, so
-//   code must not hold a subarray of storage data past the life of the storage's own array.
+// - Freeing: a finalizer (../finalization.ts) on the handed-out Float32Array. Its callbacks would run
+//   between event-loop tasks only, so inside a synchronous run (a training loop) a request that finds
+//   its size class empty first drains what the collector has found dead since (V8 collects on its own,
+//   prompted by pressure() below); only then does it take fresh memory, whose pages cost a fault each on
+//   first touch. A block is never reused while its array is reachable; a view made with subarray() does
+//   not keep the block, so code must not hold a subarray of storage data past the life of the storage's
+//   own array.
 // - Blocks are 64-byte aligned; sizes round up to size classes (2^k · {4,5,6,7}/4, ≤ 25 % waste) with
 //   one free list per class. Views stay valid when the memory grows (shared memory never moves).
 import { decodeBase64 } from './wasm/base64';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { wasmBase64 } from './wasm/elementwise.gen';
+import { Finalizer } from '../finalization';
 
 export interface ArenaExports {
   add(a: number, b: number, o: number, n: number): void;
@@ -83,7 +86,7 @@ const free = new Map<number, number[]>();
 const blockSize = new Map<number, number>();
 /** every ArrayBuffer object this memory has had (views made before a grow keep the old object) */
 let buffers = new WeakSet<ArrayBufferLike>();
-let registry: FinalizationRegistry<number> | null = null;
+let registry: Finalizer<number> | null = null;
 const stats = { allocs: 0, reuses: 0, frees: 0, fallbacks: 0, grows: 0, coalesces: 0, collects: 0 };
 
 /** The arena and its kernels, or null where it cannot be used. */
@@ -100,7 +103,7 @@ export function arenaKernels(): Arena | null {
     const inst = new WebAssembly.Instance(module, { env: { memory } });
     arena = { module, memory, k: inst.exports as unknown as ArenaExports };
     buffers.add(memory.buffer);
-    registry = new FinalizationRegistry<number>((off) => { release(off); });
+    registry = new Finalizer<number>(release);
   } catch {
     arena = null;
   }
@@ -183,8 +186,10 @@ function bestFit(cls: number): number | null {
 function take(bytes: number, overCap = false): { off: number; reused: boolean } | null {
   const A = arena!;
   const cls = sizeClass(bytes);
-  const list = free.get(cls);
+  let list = free.get(cls);
   if (list && list.length) return { off: list.pop()!, reused: true };
+  // the blocks of arrays the collector has found dead since (inside a synchronous run: see the top)
+  if (registry!.drain() && (list = free.get(cls)) && list.length) return { off: list.pop()!, reused: true };
   let off: number | null = null;
   /** merge the blocks freed since the last merge, then look for a fit again */
   const merge = () => { if (stats.frees !== freesAtCoalesce) { freesAtCoalesce = stats.frees; coalesce(); off = bestFit(cls); } };
@@ -238,17 +243,14 @@ function pressure(bytes: number): void {
 }
 
 /**
- * Inside one synchronous run (a Python program, a training loop) registry callbacks never run. Where the
- * runtime enables FinalizationRegistry.cleanupSome (engine/runtime/session.ts sets
- * --harmony-weak-refs-with-cleanup-some for its workers, as the webgpu device's buffers need too), a full
- * GC and cleanupSome at the cap free the dead blocks right away. At most once per quarter of the cap
- * allocated since the last time, so live data filling the arena does not make every allocation a GC.
+ * At the cap (or a large request about to go high), a full GC and a drain of the finalizer free every
+ * dead block right away, where the finalizer can drain. At most once per quarter of the cap allocated
+ * since the last time, so live data filling the arena does not make every allocation a GC.
  */
 let allocatedSinceCollect = 0;
 let gcFn: (() => void) | null | undefined;
 function collectNow(): void {
-  const reg = registry as FinalizationRegistry<number> & { cleanupSome?: (cb: (off: number) => void) => void };
-  if (!reg.cleanupSome || allocatedSinceCollect < (capBytes - ARENA_RESERVED) / 4) return;
+  if (!registry!.canDrain || allocatedSinceCollect < (capBytes - ARENA_RESERVED) / 4) return;
   if (gcFn === undefined) {
     try {
       setFlagsFromString('--expose-gc');
@@ -258,7 +260,7 @@ function collectNow(): void {
   if (!gcFn) return;
   allocatedSinceCollect = 0;
   gcFn();
-  reg.cleanupSome((off) => { release(off); });
+  registry!.drain();
   stats.collects++;
 }
 

@@ -205,6 +205,8 @@ export function binaryMap(a: Tensor, b: Tensor, shape: readonly number[], comput
   return out;
 }
 
+const isFloatArray = (a: unknown) => a instanceof Float32Array || a instanceof Float64Array;
+
 /** Write `src` (broadcast to dst's shape, cast to dst's dtype) into the view `dst` in place. */
 export function copyInto(dst: Tensor, src: Tensor): void {
   if (dst.storage === src.storage && dst.dtype === src.dtype && sameView(src, dst)) return; // already there
@@ -223,9 +225,13 @@ export function copyInto(dst: Tensor, src: Tensor): void {
   let lss = 1;
   for (let d = dst.shape.length - 1; d >= 0; d--) if (dst.shape[d] !== 1) { lss = ss[d]; break; }
   const dt = dst.dtype;
+  // unit-stride rows of float arrays in different storages (a broadcast bias into a product, say): one
+  // typed-array set per row, which stores (and rounds) as the loop would
+  const rows = !conv && lsd === 1 && lss === 1 && dst.storage !== src.storage && isFloatArray(dd) && isFloatArray(sd);
   forEachRow(dst.shape, [dst.offset, src.offset], [dst.strides, ss], (_o, offs, len) => {
     const id = offs[0], is = offs[1];
-    if (conv) for (let j = 0; j < len; j++) dd[id + j * lsd] = castValue(dt, sd[is + j * lss]);
+    if (rows) (dd as Float32Array).set((sd as Float32Array).subarray(is, is + len), id);
+    else if (conv) for (let j = 0; j < len; j++) dd[id + j * lsd] = castValue(dt, sd[is + j * lss]);
     else for (let j = 0; j < len; j++) dd[id + j * lsd] = sd[is + j * lss];
   });
 }

@@ -21,15 +21,17 @@ import { ArenaExports, THREADS_BYTES, arenaKernels } from './alloc';
 /** Multiply-adds from which a product is split across threads (below, waking workers costs more). */
 export const PARALLEL_MIN_MACS = 1 << 21;
 /** Multiply-adds a chunk should at least hold (so claiming and re-reading operands stay cheap). */
-const CHUNK_MIN_MACS = 1 << 19;
+const CHUNK_MIN_MACS = 1 << 17;
 /** Chunks per thread a product is cut into at most (more balance, more operand re-reads). */
-const CHUNKS_PER_THREAD = 4;
+const CHUNKS_PER_THREAD = 16;
 /**
  * Chunks per thread an elementwise / rows job is cut into at most: a worker descheduled in the middle of
  * a chunk (a loaded machine) makes the caller wait for at most that chunk, so smaller ones lose less;
  * claiming one costs ≈ 0.1 µs.
  */
 const EW_CHUNKS_PER_THREAD = 8;
+/** Loads of a control word (≈ 1–2 ns each) a thread spins through before it sleeps on it (≈ 50 µs). */
+const SPIN_LOADS = 30000;
 
 /**
  * Elements from which a job is split, and the fewest a chunk holds. Measured on the 2-vCPU machine in
@@ -189,6 +191,9 @@ let seen = Atomics.load(ctl, ${SEQ});
 Atomics.store(ctl, ${READY} + slot, K.s ? 1 : 2);
 if (stall) while (!Atomics.load(ctl, ${STOP})) Atomics.wait(ctl, ${STOP}, 0);
 for (;;) {
+  // the next job usually follows within microseconds (a step's ops in a row): look for it a while
+  // before sleeping, which saves the caller a wake-up (a futex call and a reschedule) per job
+  for (let i = 0; i < ${SPIN_LOADS} && Atomics.load(ctl, ${SEQ}) === seen; i++);
   Atomics.wait(ctl, ${SEQ}, seen);
   if (Atomics.load(ctl, ${STOP})) break;
   const seq = Atomics.load(ctl, ${SEQ});
@@ -324,7 +329,9 @@ function runJob(p: Pool, kind: number, params: readonly number[], floats: readon
   jobStats.jobs[kind]++;
   jobStats.chunks[kind] += chunks;
   jobStats.byWorkers[kind] += chunks - ran;
-  // every chunk is claimed: wait for those the workers are still running
+  // every chunk is claimed: wait for those the workers are still running (a while spinning: a chunk
+  // is tens of microseconds, about what a futex sleep and wake-up costs)
+  for (let i = 0; i < SPIN_LOADS && Atomics.load(ctl, DONE) < chunks; i++);
   for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) Atomics.wait(ctl, DONE, d, 50);
   if (Atomics.load(ctl, ERR)) { p.broken = true; throw new Error('gradscope: a kernel worker thread failed'); }
 }

@@ -9,6 +9,7 @@ import {
   BufferId, GpuAdapterSummary, GpuBatch, GpuCommand, GpuHello, REPLY_DATA_OFFSET, REPLY_LENGTH, REPLY_SEQ, REPLY_STATUS, REPLY_OK,
 } from './protocol';
 import { TorchError } from '../../errors';
+import { Finalizer } from '../finalization';
 
 export interface Transport {
   /** deliver a batch to the GPU side (in order) */
@@ -40,7 +41,7 @@ export class GpuClient {
   private reply: SharedArrayBuffer;
   private words: Int32Array;
   private pendingReply: SharedArrayBuffer | null = null;
-  private freed = new FinalizationRegistry<BufferId>((id) => this.free(id));
+  private freed = new Finalizer<BufferId>((id) => this.free(id));
   readonly adapter: GpuAdapterSummary;
   private transport: Transport;
   private broken: string | null = null;
@@ -71,22 +72,23 @@ export class GpuClient {
     this.sizes.set(id, bytes);
     this.allocatedBytes += bytes;
     this.sinceCollect += bytes;
+    // the buffers of storages the collector has found dead since (a synchronous run never yields to
+    // the finalizer's tasks), else every collectEvery bytes a full collection first
     if (this.sinceCollect >= this.collectEvery) this.collect();
+    else this.freed.drain();
     return id;
   }
 
   /**
    * Free the buffers of storages that are garbage now. A user program runs as one long synchronous
    * job, and finalizers normally wait for the job to end, so a training loop would pile up dead
-   * buffers: every `collectEvery` bytes, collect garbage and run the finalizers now
-   * (FinalizationRegistry.cleanupSome, which the runtime worker enables).
+   * buffers: every `collectEvery` bytes, collect garbage and run the finalizers now (../finalization.ts).
    */
   collect(): void {
     this.sinceCollect = 0;
-    const reg = this.freed as FinalizationRegistry<BufferId> & { cleanupSome?: (cb: (id: BufferId) => void) => void };
-    if (!GpuClient.gc || !reg.cleanupSome) return;
+    if (!GpuClient.gc || !this.freed.canDrain) return;
     GpuClient.gc();
-    reg.cleanupSome((id) => this.free(id));
+    this.freed.drain();
   }
 
   write(id: BufferId, data: ArrayBufferView, offset = 0): void {

@@ -98,11 +98,16 @@ function softmaxBackwardKernel(grad: Tensor, output: Tensor, dim: number, log: b
   const fma = fl.f64 ? fma64 : fma32;
   if (g.last) {
     const prod = new Float64Array(g.size);
+    // log: exp(output) of every row at once through the SIMD lane (the same float32 values as expV)
+    const S = log && !fl.f64 ? sleefKernels() : null;
+    const ex = S ? new Float32Array(g.outer * g.size) : null;
+    if (S) S.map('exp', od, 0, ex!, 0, ex!.length);
     for (let o = 0; o < g.outer; o++) {
       const base = o * g.size;
       if (log) {
         const sum = reduceAll(gd, base, g.size, fl.add, fl.f64);
-        for (let i = 0; i < g.size; i++) rd[base + i] = fma(-fl.expV(od[base + i]), sum, gd[base + i]);
+        if (ex) for (let i = 0; i < g.size; i++) rd[base + i] = fma(-ex[base + i], sum, gd[base + i]);
+        else for (let i = 0; i < g.size; i++) rd[base + i] = fma(-fl.expV(od[base + i]), sum, gd[base + i]);
       } else {
         for (let i = 0; i < g.size; i++) prod[i] = r(gd[base + i] * od[base + i]);
         const sum = reduceAll(prod, 0, g.size, fl.add, fl.f64);

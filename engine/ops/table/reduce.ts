@@ -7,6 +7,7 @@ import { gpuAmaxBackward, gpuEvenlyDistribute, gpuExtreme, gpuProd, gpuProdBackw
 import { gpuCumExtreme, gpuCumprodBackward, gpuScan } from '../../backends/webgpu/kernelsScan';
 import { gpuLogsumexp, gpuVarMean } from '../../backends/webgpu/kernelsStats';
 import { gpuBincount } from '../../backends/webgpu/kernelsSelect';
+import { gpuCount, gpuNansum, gpuNotNanMask } from '../../backends/webgpu/kernelsNan';
 import { noGrad, record } from '../../autograd';
 import { DType, castValue, dtypes, getDefaultDType } from '../../dtype';
 import { TorchError, check, runtimeError } from '../../errors';
@@ -403,6 +404,8 @@ function varMeanValues(self: Tensor, r: Reduction, correction: number, sqrt: boo
 
 function allAny(self: Tensor, dim: number | null, keepdim: boolean, isAll: boolean): Tensor {
   const r = reduction(self, dim, keepdim);
+  const gpu = gpuCount(self, r.mask, r.outShape, isAll ? 'all' : 'any');
+  if (gpu) return gpu;
   const outDt = self.dtype.name === 'uint8' ? dtypes.uint8 : dtypes.bool;
   const { nOut, size, offsets } = reduceGroups(self, r.mask);
   const src = self.storage.data;
@@ -420,6 +423,8 @@ function allAny(self: Tensor, dim: number | null, keepdim: boolean, isAll: boole
 
 function countNonzero(self: Tensor, dim: number | number[] | null): Tensor {
   const r = reduction(self, dim, false);
+  const gpu = gpuCount(self, r.mask, r.outShape, 'count_nonzero');
+  if (gpu) return gpu;
   const { nOut, size, offsets } = reduceGroups(self, r.mask);
   const src = self.storage.data;
   const vals = new Float64Array(nOut);
@@ -609,9 +614,12 @@ export default defineOps([
       const self: Tensor = a.self;
       const outDt = a.dtype ?? (isFloatT(self) ? self.dtype : dtypes.int64);
       const r = reduction(self, a.dim, a.keepdim);
-      const x = self.dtype === outDt ? self : castTensor(self, outDt);
-      const out = fromValues(r.outShape, outDt, sumValues(x, r.mask, true));
-      record('NansumBackward0', [self], out, ([g]) => [call('mul', sumBackward(g!, self, r, a.keepdim), maskOf(self, (v) => !nan(v)))]);
+      // bool / uint8 to int64 on the GPU: summed from their words (before a cast that would run on the host)
+      const words = outDt === dtypes.int64 ? gpuCount(self, r.mask, r.outShape, 'sum') : null;
+      const x = words || self.dtype === outDt ? self : castTensor(self, outDt);
+      const out = words ?? gpuNansum(x, r.mask, r.outShape) ?? fromValues(r.outShape, outDt, sumValues(x, r.mask, true));
+      record('NansumBackward0', [self], out,
+        ([g]) => [call('mul', sumBackward(g!, self, r, a.keepdim), gpuNotNanMask(self) ?? maskOf(self, (v) => !nan(v)))]);
       return out;
     },
     samples: [{ args: [G23] }, { args: [G23, 1] }, { args: [{ t: [4], dtype: 'int64' }] }],
@@ -623,6 +631,9 @@ export default defineOps([
       const self: Tensor = a.self;
       check(isFloatT(self), () => `nanmean(): expected input to have floating point dtype but got ${shortTypeName(self.dtype)}`);
       const r = reduction(self, a.dim, a.keepdim);
+      // on the GPU: the non-NaN count as float32 (the division's type either way), no read back
+      const count = (a.dtype ?? dtypes.float32) === dtypes.float32 ? gpuCount(self, r.mask, r.outShape, 'nonnan') : null;
+      if (count) return call('div', callKw('nansum', [self, a.dim, a.keepdim], { dtype: a.dtype }), count);
       const notNan = maskOf(self, (v) => !nan(v));
       const factor = fromValues(r.outShape, dtypes.int64, vecReduce(notNan, r.mask, 0, (x, y) => x + y));
       return call('div', callKw('nansum', [self, a.dim, a.keepdim], { dtype: a.dtype }), factor);

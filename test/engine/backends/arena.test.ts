@@ -76,6 +76,20 @@ describe('reuse', () => {
     expect(arenaStats().reuses).toBeGreaterThan(0);
   });
 
+  it('inside a synchronous run, memory of tensors a collection found dead is handed out again', () => {
+    // no turn of the event loop: the finalizer's callbacks would not run on their own (a training loop)
+    const n = 3 << 16;
+    const offs = new Set<number>();
+    const before = arenaStats().frees;
+    for (let i = 0; i < 12; i++) {
+      (() => { offs.add(arenaOffset(newTensor([n], f32).storage.data)); })();
+      gc();
+    }
+    expect(arenaStats().frees).toBeGreaterThan(before);
+    // each tensor died before the next collection, so the run keeps reusing a block or two
+    expect(offs.size).toBeLessThanOrEqual(3);
+  });
+
   it('never hands out memory a live tensor, a view or a shared storage still uses', async () => {
     const n = 40000;
     const live: { t: Tensor; fill: number }[] = [];

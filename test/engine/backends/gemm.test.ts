@@ -11,6 +11,7 @@ import { Tensor } from '../../../engine/tensor';
 import { kernels } from '../../../engine/backends/cpu/wasm/index';
 import { WASM_GEMM_MIN_MACS, sgemmWasm } from '../../../engine/backends/cpu/wasm/gemm';
 import { PARALLEL_MIN_MACS, threadsReady } from '../../../engine/backends/cpu/threads';
+import { allocF32, arenaOffset } from '../../../engine/backends/cpu/alloc';
 
 const fr = Math.fround;
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/backends_gemm.json'), 'utf8'));
@@ -91,6 +92,23 @@ describe('sgemmWasm equals the sequential float32 loop', () => {
       refGemm(ta, tb, m, n, k, a, 5, lda, b, 7, ldb, beta, want, 2, ldc);
       expect(sgemmWasm(ta, tb, m, n, k, a, 5, lda, b, 7, ldb, beta, got, 2, ldc)).toBe(true);
       expect(bitsEqual(Array.from(got), Array.from(want))).toBe(true);
+    });
+  }
+});
+
+describe('sgemmWasm with C in the arena', () => {
+  // the result of a linear layer: C holds the bias, the dot products come first and C is added last
+  for (const [m, n, k, pad] of [[130, 140, 50, 0], [129, 131, 33, 3]]) {
+    it(`transposed A, beta 1, m=${m} n=${n} k=${k} ldc=m+${pad}`, () => {
+      const ldc = m + pad, lda = k;
+      const a = randomF32(lda * m, 5), b = randomF32(k * n, 6);
+      const c = allocF32(ldc * n, false);
+      expect(arenaOffset(c)).toBeGreaterThanOrEqual(0);
+      c.set(randomF32(ldc * n, 7));
+      const want = Float64Array.from(c);
+      refGemm(true, false, m, n, k, a, 0, lda, b, 0, k, 1, want, 0, ldc);
+      expect(sgemmWasm(true, false, m, n, k, a, 0, lda, b, 0, k, 1, c, 0, ldc)).toBe(true);
+      expect(bitsEqual(Array.from(c), Array.from(want))).toBe(true);
     });
   }
 });

@@ -7,7 +7,7 @@
 // Large products are split across threads (../threads.ts).
 import { WasmKernels, kernels } from './index';
 import { SCRATCH_MAIN, parallelGemm } from '../threads';
-import { arenaOffset, freeScratch, heapF32, scratch } from '../alloc';
+import { arenaKernels, arenaOffset, freeScratch, heapF32, scratch } from '../alloc';
 
 /** Products below this many multiply-adds stay in JavaScript (the call and packing would dominate). */
 export const WASM_GEMM_MIN_MACS = 4096;
@@ -73,9 +73,13 @@ export function sgemmWasm(
       }
     }
     runGemm(K, work + packP, work + packQ, work + x, n, m, k, acc);
+    // the dot products, then C added last (transposed A, beta 1): the SIMD add where C is in the arena
+    // (a float32 sum of two float32 values, as the loop below rounds it)
+    const add = !acc && beta === 1 && cAt >= 0 ? arenaKernels()!.k.add : null;
     for (let j = 0; j < n; j++) {
       const cj = cOff + j * ldc, xj = xi + j * m;
-      if (beta === 0 || acc) c.set(heap.subarray(xj, xj + m), cj);
+      if (add) add(work + x + 4 * j * m, cAt + 4 * cj, cAt + 4 * cj, m);
+      else if (beta === 0 || acc) c.set(heap.subarray(xj, xj + m), cj);
       else for (let i = 0; i < m; i++) c[cj + i] = fr(heap[xj + i] + fr(beta * c[cj + i]));
     }
     return true;
