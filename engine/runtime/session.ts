@@ -4,11 +4,12 @@
 import type { RelayMessages } from '../backends/webgpu/relay';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
+import { enableCleanupSome } from '../backends/finalization';
 
-// FinalizationRegistry.cleanupSome in the workers' isolates (made after this): the webgpu device frees
-// the buffers of dead tensors in the middle of a long run with it (engine/backends/webgpu/client.ts)
-setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
+// FinalizationRegistry.cleanupSome in the workers' isolates (made after this) where this V8 has it: the
+// arena and the webgpu device free the memory of dead tensors in the middle of a long run with it
+// (engine/backends/finalization.ts; newer V8 polls WeakRefs instead)
+enableCleanupSome();
 import {
   DeviceName, Envelope, FatalNotification, InitRequest, InspectDoneNotification, InspectRequest, InspectResult, Language,
   OutputNotification, OutputParams, ReadyNotification, ReadyParams, RunDoneNotification, RunError, RunOutcome, RunRequest,

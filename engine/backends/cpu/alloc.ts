@@ -188,8 +188,13 @@ function take(bytes: number, overCap = false): { off: number; reused: boolean } 
   const cls = sizeClass(bytes);
   let list = free.get(cls);
   if (list && list.length) return { off: list.pop()!, reused: true };
-  // the blocks of arrays the collector has found dead since (inside a synchronous run: see the top)
+  // the blocks of arrays the collector has found dead since (inside a synchronous run: see the top);
+  // where dead ones are found by polling WeakRefs, which only full collections clear, one of those
+  // every POLL_COLLECT_BYTES of arena arrays (else the run would keep taking fresh pages)
   if (registry!.drain() && (list = free.get(cls)) && list.length) return { off: list.pop()!, reused: true };
+  if (registry!.mode === 'poll' && !overCap && collectNow(POLL_COLLECT_BYTES) && (list = free.get(cls)) && list.length) {
+    return { off: list.pop()!, reused: true };
+  }
   let off: number | null = null;
   /** merge the blocks freed since the last merge, then look for a fit again */
   const merge = () => { if (stats.frees !== freesAtCoalesce) { freesAtCoalesce = stats.frees; coalesce(); off = bestFit(cls); } };
@@ -244,24 +249,26 @@ function pressure(bytes: number): void {
 
 /**
  * At the cap (or a large request about to go high), a full GC and a drain of the finalizer free every
- * dead block right away, where the finalizer can drain. At most once per quarter of the cap allocated
- * since the last time, so live data filling the arena does not make every allocation a GC.
+ * dead block right away, where the finalizer can drain. At most once per `every` bytes (a quarter of the
+ * cap) allocated since the last time, so live data filling the arena does not make every allocation a GC.
  */
 let allocatedSinceCollect = 0;
 let gcFn: (() => void) | null | undefined;
-function collectNow(): void {
-  if (!registry!.canDrain || allocatedSinceCollect < (capBytes - ARENA_RESERVED) / 4) return;
+/** Poll mode: arena bytes handed out between the full collections take() asks for (a few per 100 MB). */
+const POLL_COLLECT_BYTES = 32 << 20;
+function collectNow(every = (capBytes - ARENA_RESERVED) / 4): boolean {
+  if (!registry!.canDrain || allocatedSinceCollect < every) return false;
   if (gcFn === undefined) {
     try {
       setFlagsFromString('--expose-gc');
       gcFn = runInNewContext('gc') as () => void;
     } catch { gcFn = null; }
   }
-  if (!gcFn) return;
+  if (!gcFn) return false;
   allocatedSinceCollect = 0;
-  gcFn();
-  registry!.drain();
+  registry!.collect(gcFn);
   stats.collects++;
+  return true;
 }
 
 // ---- API ---------------------------------------------------------------------------------------------

@@ -73,9 +73,9 @@ export class GpuClient {
     this.allocatedBytes += bytes;
     this.sinceCollect += bytes;
     // the buffers of storages the collector has found dead since (a synchronous run never yields to
-    // the finalizer's tasks), else every collectEvery bytes a full collection first
+    // the finalizer's tasks) every few buffers, and every collectEvery bytes a full collection first
     if (this.sinceCollect >= this.collectEvery) this.collect();
-    else this.freed.drain();
+    else if ((id & 31) === 0) this.freed.drain();
     return id;
   }
 
@@ -87,8 +87,7 @@ export class GpuClient {
   collect(): void {
     this.sinceCollect = 0;
     if (!GpuClient.gc || !this.freed.canDrain) return;
-    GpuClient.gc();
-    this.freed.drain();
+    this.freed.collect(GpuClient.gc);
   }
 
   write(id: BufferId, data: ArrayBufferView, offset = 0): void {

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { GpuServer } from './server';
 import { writeHello } from './client';
+import { GPU_CLOSE } from './protocol';
 import type { GpuBatch, GpuHello } from './protocol';
 
 const keep: unknown[] = [];
@@ -41,14 +42,20 @@ async function open(): Promise<{ server: GpuServer | null; hello: GpuHello }> {
 
 // The client waits (blocking) for the hello before it sends anything, so no batch arrives before the
 // server exists; the first batch carries the same reply block again only when it has grown.
+// 'close' (nodeTransport's close): finish the batches received so far, then end this thread.
 const port = parentPort;
 if (port) {
   const reply = (workerData as { reply: SharedArrayBuffer }).reply;
-  void open().then(({ server, hello }) => {
-    if (server) {
-      server.receive({ cmds: [], reply });
-      port.on('message', (b: GpuBatch) => server.receive(b));
+  const opening = open();
+  port.on('message', (b: GpuBatch | typeof GPU_CLOSE) => {
+    if (b === GPU_CLOSE) {
+      void opening.then(({ server }) => server?.close()).catch(() => {}).finally(() => process.exit(0));
+      return;
     }
+    void opening.then(({ server }) => server?.receive(b));
+  });
+  void opening.then(({ server, hello }) => {
+    server?.receive({ cmds: [], reply });
     writeHello(reply, hello);
   });
 }

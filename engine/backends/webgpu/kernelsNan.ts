@@ -3,29 +3,25 @@
 // bool / uint8), one workgroup per output element like gpuReduce (common.ts's reduceSplit / reduceHead:
 // threads stride over the reduced elements, then a tree reduction in workgroup memory). Counts are u32
 // sums, so they are exact; bool / uint8 results are u32 words, int64 results are kernel-made int64
-// (i32 words with a bound: storage.ts). Float sums are float32 in a tree order (the CPU's is the cascade
-// sum), so they agree within float32 tolerance. Each function returns null when it does not apply (an
-// operand not on the GPU, a dtype without a WGSL type, too many dims, a count past int32); the op then
-// runs on the CPU.
+// (i32 words with a bound: storage.ts). nansum is the CPU's cascade sum bit for bit (kernelsCascade.ts).
+// Each function returns null when it does not apply (an operand not on the GPU, a dtype without a WGSL
+// type, too many dims, a count past int32); the op then runs on the CPU.
 import { DType, dtypes } from '../../dtype';
 import { numel } from '../../shape';
 import { Tensor } from '../../tensor';
-import { WG, dispatch, gpuOut, onGpu, onGpuF32, reduceHead, reduceKernel, reduceSplit, storageType, treeReduce } from './common';
+import { WG, dispatch, gpuOut, onGpu, onGpuF32, reduceHead, reduceSplit, storageType, treeReduce } from './common';
 import { gpuMap } from './kernels';
+import { gpuCascadeSum } from './kernelsCascade';
 import { stateOf } from './storage';
 
-/** nansum of float32 `x` over the dims flagged in `reduced`, shaped `outShape` (NaN elements count as 0; an empty reduction gives 0), or null. */
+/**
+ * nansum of float32 `x` over the dims flagged in `reduced`, shaped `outShape` (NaN elements count as 0;
+ * an empty reduction gives 0), or null: the CPU's cascade sum of x with NaN replaced by +0, bit for bit
+ * (kernelsCascade.ts).
+ */
 export function gpuNansum(x: Tensor, reduced: readonly boolean[], outShape: readonly number[]): Tensor | null {
-  if (!onGpuF32(x)) return null;
-  const sp = reduceSplit(x, reduced);
-  if (!sp || numel(outShape) !== sp.nOut) return null;
-  const res = gpuOut(outShape, dtypes.float32);
-  if (sp.nOut === 0) return res;
-  dispatch('reduce:nansum', nansumCode, [x], [res], sp.params.buffer, sp.groups);
-  return res;
+  return gpuCascadeSum(x, reduced, outShape, 'sum', true);
 }
-
-const nansumCode = () => reduceKernel([{ init: '0.0', step: 'select(acc + x, acc, isnan(x))', combine: 'part[l.x] + part[l.x + w]', name: 's' }], 'Y[o] = s;');
 
 /**
  * What a counting reduction gives per output, from the u32 sum `c` of its terms over the `nred` reduced

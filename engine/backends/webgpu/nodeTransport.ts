@@ -7,7 +7,10 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { TransportFactory } from './client';
 import { waitHello } from './client';
+import { GPU_CLOSE } from './protocol';
 
+/** How long a closing GPU thread may take to finish its work before it is terminated. */
+const CLOSE_GRACE_MS = 5_000;
 /** How long Dawn may take to find its adapter (a software Vulkan driver is slow to start). */
 const START_TIMEOUT_MS = 30_000;
 
@@ -47,7 +50,18 @@ export const dawnTransport: TransportFactory = (reply) => {
   worker.unref();
   const hello = waitHello(reply, START_TIMEOUT_MS);
   return {
-    transport: { post: (b) => worker.postMessage(b), close: () => void worker.terminate() },
+    transport: {
+      post: (b) => worker.postMessage(b),
+      // the thread finishes its batches (a pending mapAsync) and ends itself; a thread terminated
+      // while Dawn still holds a mapping crashes the process from native code. Terminated after a grace
+      // period all the same (a hung device).
+      close: () => {
+        worker.postMessage(GPU_CLOSE);
+        const t = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
+        t.unref();
+        worker.once('exit', () => clearTimeout(t));
+      },
+    },
     hello,
   };
 };

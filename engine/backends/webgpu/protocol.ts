@@ -27,6 +27,9 @@ export type GpuCommand =
 /** One postMessage from the client: commands run in order. A new reply block travels with a batch. */
 export interface GpuBatch { cmds: GpuCommand[]; reply?: SharedArrayBuffer }
 
+/** Node transport: the message that asks the GPU thread to finish what it was sent and end. */
+export const GPU_CLOSE = 'close' as const;
+
 /** The server's first message after it started: which adapter it got (or why none). */
 export type GpuHello =
   | { kind: 'ready'; adapter: GpuAdapterSummary }

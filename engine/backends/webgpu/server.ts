@@ -61,6 +61,15 @@ export class GpuServer {
     });
   }
 
+  /**
+   * Finish what was received (a read waiting for mapAsync included), then destroy the device: a thread
+   * torn down while Dawn still has a mapping to hand back crashes the process from native code.
+   */
+  async close(): Promise<void> {
+    await this.chain;
+    this.device.destroy();
+  }
+
   private async runBatch(cmds: GpuCommand[]): Promise<void> {
     for (const c of cmds) {
       try {

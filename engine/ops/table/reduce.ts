@@ -2,7 +2,7 @@
 // var/std/var_mean/std_mean, all/any/count_nonzero, logsumexp, cumsum/cumprod/cummax/cummin.
 // Float sums reproduce ATen's cascade sum bit for bit (engine/backends/cpu/reduce.ts); gradients follow
 // tools/autograd/derivatives.yaml (grad_fn names as PyTorch 1.13 prints them).
-import { gpuReduce } from '../../backends/webgpu/kernels';
+import { gpuCascadeSum } from '../../backends/webgpu/kernelsCascade';
 import { gpuAmaxBackward, gpuEvenlyDistribute, gpuExtreme, gpuProd, gpuProdBackward } from '../../backends/webgpu/kernelsReduce';
 import { gpuCumExtreme, gpuCumprodBackward, gpuScan } from '../../backends/webgpu/kernelsScan';
 import { gpuLogsumexp, gpuVarMean } from '../../backends/webgpu/kernelsStats';
@@ -106,7 +106,7 @@ function sum(self: Tensor, dim: number[] | null, keepdim: boolean, dtype: DType 
   const outDt = dtype ?? (isFloatT(self) ? self.dtype : dtypes.int64);
   const r = reduction(self, dim, keepdim);
   const x = self.dtype === outDt ? self : castTensor(self, outDt);
-  const out = gpuReduce(x, r.mask, keepdim, 'sum') ?? fromValues(r.outShape, outDt, sumValues(x, r.mask));
+  const out = gpuCascadeSum(x, r.mask, r.outShape, 'sum') ?? fromValues(r.outShape, outDt, sumValues(x, r.mask));
   record(name, [self], out, ([g]) => [sumBackward(g!, self, r, keepdim)]);
   return out;
 }
@@ -117,7 +117,7 @@ function mean(self: Tensor, dim: number[] | null, keepdim: boolean, dtype: DType
   const r = reduction(self, dim, keepdim);
   // sum in the dtype, then divide (half types divide in float, like ATen's div)
   const x = self.dtype === dt ? self : castTensor(self, dt);
-  const out = gpuReduce(x, r.mask, keepdim, 'mean') ?? meanValues(x, r, dt);
+  const out = gpuCascadeSum(x, r.mask, r.outShape, 'mean') ?? meanValues(x, r, dt);
   record(name, [self], out, ([g]) => [call('div', sumBackward(g!, self, r, keepdim), r.n)]);
   return out;
 }

@@ -80,8 +80,7 @@ describe('limits', () => {
     expect(alloc.arenaOffset(alloc.allocF32(1 << 18, false))).toBeGreaterThanOrEqual(0);
   });
 
-  it('inside one synchronous loop, a GC + cleanupSome at the cap frees dead blocks (vitest enables cleanupSome)', async () => {
-    expect(typeof (FinalizationRegistry.prototype as { cleanupSome?: unknown }).cleanupSome).toBe('function');
+  it('inside one synchronous loop, dead blocks are freed at the cap (cleanupSome, or WeakRefs on newer V8)', async () => {
     const { alloc, f32, F } = await engineWith({ GRADSCOPE_ARENA_MB: '4' });
     const live = f32(vals(1 << 16)); // 256 KiB kept throughout
     const want = live.toFlatArray();
