@@ -1,6 +1,7 @@
 // The device part of the `_gradscope` module: a tensor's device, and torch.webgpu's queries.
 import type { Tensor } from '../tensor';
 import { adapterInfo, memoryAllocated, setCudaAlias, setDefaultDevice, setTransport, synchronize, unavailableReason, webgpuAvailable } from '../backends/webgpu/index';
+import { setAutoOffload } from '../backends/webgpu/offload';
 import { RelayMessages, relayTransport } from '../backends/webgpu/relay';
 import { deviceContext } from '../tensor';
 import { kernelStats, resetKernelStats } from '../backends/webgpu/kernels';
@@ -25,7 +26,8 @@ export const deviceApi = {
 let transportMode: 'dawn' | 'host' = 'dawn';
 
 /**
- * Make `device` the session's default device; an error text when it cannot be opened. `relay`: the
+ * Make `device` the session's default device ('auto': the CPU, with large matrix products offloaded);
+ * an error text when it cannot be opened. `relay`: the
  * webgpu device is the caller's (messages to it), not a Dawn thread of this worker.
  */
 export function useDevice(device: string, cudaAlias: boolean, relay: RelayMessages | null = null, reopen = false): string | null {
@@ -36,8 +38,10 @@ export function useDevice(device: string, cudaAlias: boolean, relay: RelayMessag
     setTransport(relay ? relayTransport(relay) : null);
     transportMode = mode;
   }
-  if (device === 'cpu') { setDefaultDevice('cpu'); return null; }
-  if (device !== 'webgpu') return `unknown device '${device}' (expected cpu or webgpu)`;
+  // 'auto': the CPU as default device, large float32 matrix products offloaded (backends/webgpu/offload.ts)
+  setAutoOffload(device === 'auto');
+  if (device === 'cpu' || device === 'auto') { setDefaultDevice('cpu'); return null; }
+  if (device !== 'webgpu') return `unknown device '${device}' (expected cpu, webgpu or auto)`;
   if (!webgpuAvailable()) return `the webgpu device is not available: ${unavailableReason()}`;
   setDefaultDevice('webgpu');
   return null;

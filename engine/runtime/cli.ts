@@ -1,7 +1,7 @@
 // The `gradscope` command line (bin/gradscope.js → dist/cli.js), over the same Session as the editor:
 //   gradscope run FILE.py|FILE.js|FILE.ts     run a file: its stdout/stderr as written, a traceback and exit 1 on error
 //   gradscope run --batch [--timeout S]        JSON Lines {"id","code"} on stdin → {"id","stdout","error"} per program
-// Options: --device cpu|webgpu (or GRADSCOPE_DEVICE; webgpu runs on Dawn, the npm package `webgpu`).
+// Options: --device cpu|webgpu|auto (or GRADSCOPE_DEVICE; webgpu runs on Dawn, the npm package `webgpu`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -18,7 +18,8 @@ run --batch    read JSON Lines {"id","code"} on stdin and write one line {"id","
                program; each runs as __main__ in a fresh namespace with fresh torch state
 --timeout S    per program in batch mode (default 30): the program is interrupted, and the worker
                restarted if it does not stop, with error TimeoutError
---device D     cpu (default) or webgpu; also GRADSCOPE_DEVICE
+--device D     cpu (default), webgpu, or auto (the CPU, with large float32 matrix products on a hardware
+               GPU where it computes them bit for bit as the CPU does); also GRADSCOPE_DEVICE
 `;
 
 interface Args { command: string | null; file: string | null; batch: boolean; timeout: number; device: string; help: boolean; version: boolean }
@@ -52,7 +53,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
 function checkDevice(device: string): DeviceName {
   if (device === 'cpu') return 'cpu';
   if (device === 'webgpu') return 'webgpu';
-  throw new UsageError(`unknown device '${device}' (expected cpu or webgpu)`);
+  if (device === 'auto') return 'auto';
+  throw new UsageError(`unknown device '${device}' (expected cpu, webgpu or auto)`);
 }
 
 function languageOf(file: string): Language {

@@ -9,7 +9,8 @@ import type { GpuBatch } from '../backends/webgpu/protocol';
 
 export type Language = 'python' | 'javascript' | 'typescript';
 export type Stream = 'stdout' | 'stderr';
-export type DeviceName = 'cpu' | 'webgpu';
+/** 'auto': new tensors on the CPU, and large CPU float32 matrix products on a hardware GPU where it computes them bit for bit as the CPU does */
+export type DeviceName = 'cpu' | 'webgpu' | 'auto';
 
 export interface Envelope<P = unknown> {
   readonly method: string;

@@ -3,6 +3,7 @@
 // addbmm, einsum, tensordot, trace, kron, norm, linalg.vector_norm, linalg.norm. Float results match the
 // reference BLAS bit for bit (engine/backends/cpu/matmul.ts).
 import { gpuMatmul } from '../../backends/webgpu/kernels';
+import { offloadMatmul, offloadState } from '../../backends/webgpu/offload';
 import { noGrad, record } from '../../autograd';
 import { DType, dtypes } from '../../dtype';
 import { check, runtimeError, valueError } from '../../errors';
@@ -54,6 +55,8 @@ function addmmValues(self: Tensor | null, m1: Tensor, m2: Tensor, beta: number, 
   if (!blasDtype(dt)) throw notImpl('addmm_impl_cpu_', dt);
   const g = gpuMatmul(m1, m2, self, beta, alpha);
   if (g) return g;
+  // the 'auto' device setting: a large product on a GPU that computes it bit for bit as the CPU does
+  if (offloadState.on) { const o = offloadMatmul(m1, m2, beta, alpha); if (o) return o; }
   const [m, n] = [m1.shape[0], m2.shape[1]];
   // float32: straight into the result's storage (the arena, where the matmul kernel writes it in place;
   // every element is written, beta*self or the sums from zero, so it is not cleared first); other dtypes
@@ -157,6 +160,7 @@ function bmmValues(self: Tensor | null, b1: Tensor, b2: Tensor, beta: number, al
   if (!blasDtype(b1.dtype)) throw notImpl(fn, b1.dtype);
   const g = gpuMatmul(b1, b2, self, beta, alpha);
   if (g) return g;
+  if (offloadState.on) { const o = offloadMatmul(b1, b2, beta, alpha); if (o) return o; }
   const f32 = b1.dtype === dtypes.float32;
   const res = f32 ? newTensor([bs, n, p], b1.dtype) : null;
   const out = res ? res.storage.data as Float32Array : new Float64Array(bs * n * p);
