@@ -107,7 +107,7 @@ async function selectDevice(sessions: SessionManager): Promise<void> {
   const webview: DevicePick = { label: '$(loading~spin) WebGPU: this window\'s GPU', description: 'through the Gradscope GPU webview', detail: 'looking for an adapter…', device: 'webgpu', adapter: 'webview' };
   const dawn: DevicePick = { label: '$(loading~spin) WebGPU: Dawn', description: 'the npm package webgpu, in the runtime worker', detail: 'looking for an adapter…', device: 'webgpu', adapter: 'dawn' };
   const base: DevicePick[] = [
-    { label: 'Auto', description: 'new tensors on the CPU; the WebGPU device for code that asks for it', device: 'auto' },
+    { label: 'Auto', description: 'new tensors on the CPU; the WebGPU device for code that asks for it', detail: 'With the Dawn adapter, large float32 matrix products also run on a hardware GPU that computes them bit for bit as the CPU does.', device: 'auto' },
     { label: 'CPU', description: 'the TypeScript engine in the runtime worker', device: 'cpu' },
   ];
   const render = () => { qp.items = [...base, webview, dawn]; };

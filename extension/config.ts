@@ -11,8 +11,14 @@ export interface GradscopeConfig {
   cudaAlias: boolean;
 }
 
-/** The session's default device for a device setting ('auto' keeps new tensors on the CPU). */
-export const defaultDevice = (c: GradscopeConfig): 'cpu' | 'webgpu' => (c.device === 'webgpu' ? 'webgpu' : 'cpu');
+/**
+ * The runtime's device for the settings: 'auto' keeps new tensors on the CPU, and with the Dawn adapter
+ * also offloads large float32 matrix products to a hardware GPU that computes them bit for bit as the
+ * CPU does (engine/backends/webgpu/offload.ts); with the webview adapter it stays 'cpu' (offloading
+ * would open the GPU webview on the first large product).
+ */
+export const defaultDevice = (c: Pick<GradscopeConfig, 'device' | 'webgpuAdapter'>): 'cpu' | 'webgpu' | 'auto' =>
+  (c.device === 'webgpu' ? 'webgpu' : c.device === 'auto' && c.webgpuAdapter === 'dawn' ? 'auto' : 'cpu');
 
 export function readConfig(): GradscopeConfig {
   const c = vscode.workspace.getConfiguration('gradscope');

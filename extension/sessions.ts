@@ -98,7 +98,7 @@ export class SessionManager implements vscode.Disposable {
       if (r.error) error = r.error;
       else if (r.adapter) this.deviceLabel = `WebGPU (${r.adapter})`;
     }
-    if (device === 'cpu') this.deviceLabel = 'CPU';
+    if (device !== 'webgpu') this.deviceLabel = 'CPU';
     else if (!error && this.deviceLabel === 'CPU') this.deviceLabel = 'WebGPU';
     this.changed.fire(undefined);
     return error;

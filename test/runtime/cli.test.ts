@@ -71,6 +71,34 @@ describe('gradscope run FILE', () => {
     expect((await runCli(built, ['run', '--device=tpu', p])).code).toBe(2);
   });
 
+  it('--device auto: new tensors on the CPU, large products on the GPU (a software one allowed here) with the CPU\'s bits', async () => {
+    const prog = [
+      'import torch',
+      'torch.manual_seed(0)',
+      'a = torch.randn(70, 50); b = torch.randn(50, 90)',
+      'c = a @ b',
+      'print(c.device, c.dtype, c.shape)',
+      'print([float(v) for v in c.flatten()[::97]])',
+      'print(c.sum().item(), (a.t().t() @ b.t().t()).equal(c))',
+    ].join('\n') + '\n';
+    const p = file('auto.py', prog);
+    const env = { GRADSCOPE_OFFLOAD_SOFTWARE: '1', GRADSCOPE_OFFLOAD_MIN_MACS: '1000' };
+    const cpu = await runCli(built, ['run', '--device', 'cpu', p], { env });
+    expect(cpu.code).toBe(0);
+    const auto = await runCli(built, ['run', '--device', 'auto', p], { env });
+    expect(auto).toMatchObject({ code: 0, stdout: cpu.stdout });
+    // nothing of ours on stderr (Dawn itself prints lavapipe's reduced limits from native code)
+    expect(auto.stderr.split('\n').filter((l) => l && !/^Warning: \w+ artificially reduced/.test(l))).toEqual([]);
+    expect(cpu.stdout.split('\n')[0]).toBe('cpu torch.float32 torch.Size([70, 90])');
+    if (gpuAvailable) {
+      // the product went to the GPU: its launches are in the device's kernel counts
+      const q = file('auto_stats.py', `${prog}print(sum(n for k, n in torch.webgpu.kernel_stats().items() if k.startswith('matmul')) > 0)\n`);
+      const r = await runCli(built, ['run', '--device', 'auto', q], { env });
+      expect(r.code).toBe(0);
+      expect(r.stdout.trimEnd().split('\n').pop()).toBe('True');
+    }
+  });
+
   it('explains usage errors', async () => {
     expect((await runCli(built, ['--help'])).code).toBe(0);
     expect((await runCli(built, ['frobnicate'])).code).toBe(2);
