@@ -226,6 +226,8 @@ export const RunRequest = new Message<RunParams>('run');
 export const InspectRequest = new Message<InspectParams>('inspect');
 export const GraphRequest = new Message<GraphParams>('graph');
 export const SetDeviceRequest = new Message<SetDeviceParams>('setDevice');
+/** end the worker: close the webgpu device (its thread finishes what it was sent), then exit */
+export const ShutdownRequest = new Message<Record<string, never>>('shutdown');
 
 // ---- worker → caller ----
 export const ReadyNotification = new Message<ReadyParams>('ready');

@@ -15,7 +15,10 @@ import {
   OutputNotification, OutputParams, ReadyNotification, ReadyParams, RunDoneNotification, RunError, RunOutcome, RunRequest,
 } from './protocol';
 import { GpuBatchNotification, GpuCloseNotification, GpuOpenNotification, SetDeviceDoneNotification, SetDeviceDoneParams, SetDeviceRequest, GraphDoneNotification, GraphRequest, GraphResult } from './protocol';
-import { CellParams, DisplayNotification, DisplayParams } from './protocol';
+import { CellParams, DisplayNotification, DisplayParams, ShutdownRequest } from './protocol';
+
+/** How long an idle worker may take to close its webgpu device and end before it is terminated. */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface SessionOptions {
   /** the built worker script; default: worker.js beside this bundle (dist/worker.js) */
@@ -398,11 +401,21 @@ export class Session {
 
   async dispose(): Promise<void> {
     if (this.state === 'disposed') return;
+    // an idle worker ends itself after closing its webgpu device; a busy one is terminated
+    const idle = this.state === 'ready' && !this.current;
     this.failPending('Disposed', 'the session was disposed');
     this.abandonStart?.('session disposed');
     this.state = 'disposed';
     const w = this.worker;
     this.worker = null;
+    if (w && idle) {
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((r) => { timer = setTimeout(r, SHUTDOWN_GRACE_MS); });
+      try { w.postMessage(ShutdownRequest.with({})); } catch { /* gone already */ }
+      await Promise.race([exited, grace]);
+      clearTimeout(timer);
+    }
     if (w) await w.terminate();
     this.options.gpuHost?.close();
   }

@@ -3,6 +3,7 @@
 // protocol.ts one at a time and streams every write to stdout/stderr to the caller as it happens.
 import type { GpuBatch } from '../backends/webgpu/protocol';
 import { deviceApi, useDevice } from './bridgeDevice';
+import { shutdownClient } from '../backends/webgpu/storage';
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { PyodideAPI } from 'pyodide';
@@ -18,7 +19,7 @@ import { RUNNER_MODULE, RUNNER_PY, findPythonDir, loadPythonFiles } from './pyfi
 import { displayEmitter, installCellModules, runCell } from './cellRunner';
 import { DisplayNotification } from './protocol';
 import {
-  Envelope, FatalNotification, SetDeviceDoneNotification, SetDeviceRequest, GpuBatchNotification, GpuCloseNotification, GpuOpenNotification, InitParams, InitRequest, InspectDoneNotification, InspectRequest, InspectResult,
+  Envelope, FatalNotification, SetDeviceDoneNotification, SetDeviceRequest, ShutdownRequest, GpuBatchNotification, GpuCloseNotification, GpuOpenNotification, InitParams, InitRequest, InspectDoneNotification, InspectRequest, InspectResult,
   OutputNotification, ReadyNotification, RunDoneNotification, RunError, RunParams, RunRequest, Stream, TensorInfo,
   GraphDoneNotification, GraphRequest, GraphResult,
 } from './protocol';
@@ -348,6 +349,12 @@ async function handle(msg: unknown): Promise<void> {
     }
     case RunRequest.is(msg):
       await handleRun(msg.params);
+      break;
+    case ShutdownRequest.is(msg):
+      // the webgpu device's thread finishes what it was sent before this thread ends (ending it in the
+      // middle of a Dawn call crashes the process from native code)
+      try { await shutdownClient(); } catch { /* ending anyway */ }
+      process.exit(0);
       break;
     case SetDeviceRequest.is(msg): {
       const p = msg.params;

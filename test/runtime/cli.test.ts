@@ -71,6 +71,26 @@ describe('gradscope run FILE', () => {
     expect((await runCli(built, ['run', '--device=tpu', p])).code).toBe(2);
   });
 
+  it('ends cleanly after GPU work: the device thread finishes what it was sent before the worker ends', async () => {
+    if (!gpuAvailable) return;
+    // host-memory dtypes and device buffers freed and made at the end of the run: ending the worker in
+    // the middle of a Dawn call crashed the process (FATAL ERROR ... napi_throw) about every other run
+    const p = file('gpu_end.py', [
+      'import torch',
+      'a = torch.ones(3, dtype=torch.float64, device="webgpu")',
+      'b = torch.ones(3, dtype=torch.int16, device="webgpu")',
+      'x = torch.randn(64, 64, device="webgpu")',
+      'for _ in range(20): x = (x @ x.t()).tanh()',
+      'print((a * 3).sum(), (b + 1).tolist(), x.shape)',
+    ].join('\n') + '\n');
+    for (let i = 0; i < 3; i++) {
+      const r = await runCli(built, ['run', '--device', 'webgpu', p]);
+      expect(r.stderr).not.toContain('FATAL');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("tensor(9., device='webgpu:0', dtype=torch.float64) [2, 2, 2] torch.Size([64, 64])\n");
+    }
+  });
+
   it('--device auto: new tensors on the CPU, large products on the GPU (a software one allowed here) with the CPU\'s bits', async () => {
     const prog = [
       'import torch',

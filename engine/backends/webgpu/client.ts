@@ -14,8 +14,8 @@ import { Finalizer } from '../finalization';
 export interface Transport {
   /** deliver a batch to the GPU side (in order) */
   post(batch: GpuBatch): void;
-  /** stop the GPU side */
-  close(): void;
+  /** stop the GPU side (settled once it has stopped, where the transport can tell) */
+  close(): void | Promise<void>;
 }
 
 /** A transport starter: opens the GPU side and returns it with the adapter it found (synchronously). */
@@ -153,9 +153,10 @@ export class GpuClient {
     this.transport.post(batch);
   }
 
-  close(): void {
+  /** Close the device; settled once the GPU side has stopped, where the transport can tell. */
+  close(): Promise<void> {
     this.broken = 'the WebGPU device was closed';
-    this.transport.close();
+    return Promise.resolve(this.transport.close());
   }
 
   private push(c: GpuCommand): void {

@@ -55,12 +55,12 @@ export const dawnTransport: TransportFactory = (reply) => {
       // the thread finishes its batches (a pending mapAsync) and ends itself; a thread terminated
       // while Dawn still holds a mapping crashes the process from native code. Terminated after a grace
       // period all the same (a hung device).
-      close: () => {
-        worker.postMessage(GPU_CLOSE);
+      close: () => new Promise<void>((resolve) => {
         const t = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
         t.unref();
-        worker.once('exit', () => clearTimeout(t));
-      },
+        worker.once('exit', () => { clearTimeout(t); resolve(); });
+        try { worker.postMessage(GPU_CLOSE); } catch { void worker.terminate(); }
+      }),
     },
     hello,
   };

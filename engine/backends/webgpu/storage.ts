@@ -36,7 +36,9 @@ export function client(): GpuClient {
   return clientRef;
 }
 export function hasClient(): boolean { return clientRef !== null; }
-export function dropClient(): void { clientRef?.close(); clientRef = null; }
+export function dropClient(): void { void clientRef?.close(); clientRef = null; }
+/** Close the device and wait until its GPU side has stopped (before the thread that owns it ends). */
+export async function shutdownClient(): Promise<void> { const c = clientRef; clientRef = null; await c?.close(); }
 
 /** Does a storage of this host array type live on the GPU (when made from host values)? */
 export const residentArray = (a: { BYTES_PER_ELEMENT: number; constructor: unknown }) =>
