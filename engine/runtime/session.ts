@@ -338,16 +338,34 @@ export class Session {
     }
   }
 
+  /**
+   * End a worker: an idle one is asked to close its webgpu device and end itself (the device's thread
+   * finishes what it was sent: a thread ended in the middle of a Dawn call crashes the process), for at
+   * most SHUTDOWN_GRACE_MS; then, or at once for a busy one, it is terminated.
+   */
+  private async endWorker(w: Worker, idle: boolean): Promise<void> {
+    if (idle) {
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((r) => { timer = setTimeout(r, SHUTDOWN_GRACE_MS); });
+      try { w.postMessage(ShutdownRequest.with({})); } catch { /* gone already */ }
+      await Promise.race([exited, grace]);
+      clearTimeout(timer);
+    }
+    await w.terminate();
+  }
+
   /** Kill the worker (whatever it is doing) and start a fresh one. A pending run ends with error Restarted. */
   async restart(): Promise<ReadyParams> {
     if (this.state === 'disposed') throw new Error('session disposed');
+    const idle = this.state === 'ready' && !this.current;
     const w = this.worker;
     this.worker = null;
     this.starting = null;
     this.readyInfo = null;
     this.abandonStart?.(SUPERSEDED);
     this.failPending('Restarted', 'the session was restarted');
-    if (w) await w.terminate();
+    if (w) await this.endWorker(w, idle);
     if (w) this.options.gpuHost?.close();
     this.state = 'idle';
     return this.start();
@@ -401,22 +419,13 @@ export class Session {
 
   async dispose(): Promise<void> {
     if (this.state === 'disposed') return;
-    // an idle worker ends itself after closing its webgpu device; a busy one is terminated
     const idle = this.state === 'ready' && !this.current;
     this.failPending('Disposed', 'the session was disposed');
     this.abandonStart?.('session disposed');
     this.state = 'disposed';
     const w = this.worker;
     this.worker = null;
-    if (w && idle) {
-      const exited = new Promise<void>((r) => w.once('exit', () => r()));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((r) => { timer = setTimeout(r, SHUTDOWN_GRACE_MS); });
-      try { w.postMessage(ShutdownRequest.with({})); } catch { /* gone already */ }
-      await Promise.race([exited, grace]);
-      clearTimeout(timer);
-    }
-    if (w) await w.terminate();
+    if (w) await this.endWorker(w, idle);
     this.options.gpuHost?.close();
   }
 }
