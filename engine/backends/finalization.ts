@@ -10,8 +10,9 @@
 //   polls them. A WeakRef keeps its target alive until the job ends (KeepDuringJob), so drain() ends with
 //   a microtask checkpoint of a context of its own (vm, microtaskMode 'afterEvaluate': V8 clears the kept
 //   objects then, and runs none of the program's own microtasks); the next collection can then clear
-//   what died. A sentinel WeakRef tells whether a collection ran since, so a drain with nothing new to
-//   find costs one checkpoint (~3 µs), not a walk over every target.
+//   what died. register() lets its new WeakRef's target go the same way at once, so short-lived arrays
+//   die young and V8's frequent scavenges clear them. A sentinel WeakRef tells whether a collection ran
+//   since, so a drain with nothing new to find costs one checkpoint (~3 µs), not a walk over every target.
 import { setFlagsFromString } from 'node:v8';
 import { Script, createContext, runInNewContext } from 'node:vm';
 
@@ -108,6 +109,9 @@ export class Finalizer<T> {
     const ref = new WeakRef(target);
     this.refs.set(held, ref);
     this.reg.register(target, held, ref);
+    // a new WeakRef keeps its target alive until the job ends: let it go now, so that the target can
+    // die young (a scavenge then clears it) instead of living until the next drain
+    checkpointFn!();
   }
 
   /** Release the targets found dead so far (by any collection); false where drain is unavailable. */

@@ -189,8 +189,9 @@ function take(bytes: number, overCap = false): { off: number; reused: boolean } 
   let list = free.get(cls);
   if (list && list.length) return { off: list.pop()!, reused: true };
   // the blocks of arrays the collector has found dead since (inside a synchronous run: see the top);
-  // where dead ones are found by polling WeakRefs, which only full collections clear, one of those
-  // every POLL_COLLECT_BYTES of arena arrays (else the run would keep taking fresh pages)
+  // where dead ones are found by polling WeakRefs, also a full collection every POLL_COLLECT_BYTES of
+  // arena arrays, for arrays that lived long enough to leave the young generation (scavenges, which
+  // V8 runs often, clear the young ones)
   if (registry!.drain() && (list = free.get(cls)) && list.length) return { off: list.pop()!, reused: true };
   if (registry!.mode === 'poll' && !overCap && collectNow(POLL_COLLECT_BYTES) && (list = free.get(cls)) && list.length) {
     return { off: list.pop()!, reused: true };
@@ -255,7 +256,7 @@ function pressure(bytes: number): void {
 let allocatedSinceCollect = 0;
 let gcFn: (() => void) | null | undefined;
 /** Poll mode: arena bytes handed out between the full collections take() asks for (a few per 100 MB). */
-const POLL_COLLECT_BYTES = 32 << 20;
+const POLL_COLLECT_BYTES = 128 << 20;
 function collectNow(every = (capBytes - ARENA_RESERVED) / 4): boolean {
   if (!registry!.canDrain || allocatedSinceCollect < every) return false;
   if (gcFn === undefined) {

@@ -29,6 +29,16 @@ for (const poll of [false, true]) {
       expect(keep.id).toBe(1);
     });
 
+    it('a target dropped in the job that registered it is found dead by the next collection', () => {
+      // WeakRef polling: a new WeakRef would keep its target alive until the job ends; register() lets go
+      const released: number[] = [];
+      const f = new Finalizer<number>((n) => released.push(n), poll);
+      (() => { f.register({ v: 1 }, 11); })();
+      gc(); // a plain collection, no checkpoint of collect()'s
+      f.drain();
+      expect(released).toEqual([11]);
+    });
+
     it('a held value released and registered again for a new target is not released for the old one', async () => {
       const released: number[] = [];
       const f = new Finalizer<number>((n) => released.push(n), poll);
