@@ -186,16 +186,15 @@ function bestFit(cls: number): number | null {
 function take(bytes: number, overCap = false): { off: number; reused: boolean } | null {
   const A = arena!;
   const cls = sizeClass(bytes);
-  let list = free.get(cls);
-  if (list && list.length) return { off: list.pop()!, reused: true };
-  // the blocks of arrays the collector has found dead since (inside a synchronous run: see the top);
-  // where dead ones are found by polling WeakRefs, also a full collection every POLL_COLLECT_BYTES of
-  // arena arrays, for arrays that lived long enough to leave the young generation (scavenges, which
-  // V8 runs often, clear the young ones)
-  if (registry!.drain() && (list = free.get(cls)) && list.length) return { off: list.pop()!, reused: true };
-  if (registry!.mode === 'poll' && !overCap && collectNow(POLL_COLLECT_BYTES) && (list = free.get(cls)) && list.length) {
-    return { off: list.pop()!, reused: true };
-  }
+  const ofClass = () => { const l = free.get(cls); return l && l.length ? { off: l.pop()!, reused: true } : null; };
+  let got = ofClass();
+  // else the blocks of arrays the collector has found dead since (inside a synchronous run: see the
+  // top); where dead ones are found by polling WeakRefs, also a full collection every
+  // POLL_COLLECT_BYTES of arena arrays, for arrays that lived long enough to leave the young generation
+  // (scavenges, which V8 runs often, clear the young ones)
+  if (!got && registry!.drain()) got = ofClass();
+  if (!got && registry!.mode === 'poll' && !overCap && collectNow(POLL_COLLECT_BYTES)) got = ofClass();
+  if (got) return got;
   let off: number | null = null;
   /** merge the blocks freed since the last merge, then look for a fit again */
   const merge = () => { if (stats.frees !== freesAtCoalesce) { freesAtCoalesce = stats.frees; coalesce(); off = bestFit(cls); } };

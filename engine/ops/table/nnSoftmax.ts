@@ -89,6 +89,15 @@ export function softmaxKernel(x: Tensor, dim: number, log: boolean): Tensor {
 }
 
 /** _softmax_backward_data / _log_softmax_backward_data. */
+/** fl.expV of the first n values of `x`: the SLEEF SIMD lane for float32 where it runs, else one by one. */
+function expAll(x: ArrayLike<number>, n: number, fl: ReturnType<typeof flavour>): Float32Array | Float64Array {
+  const S = fl.f64 ? null : sleefKernels();
+  const ex = fl.f64 ? new Float64Array(n) : new Float32Array(n);
+  if (S) S.map('exp', x, 0, ex as Float32Array, 0, n);
+  else for (let i = 0; i < n; i++) ex[i] = fl.expV(x[i]);
+  return ex;
+}
+
 function softmaxBackwardKernel(grad: Tensor, output: Tensor, dim: number, log: boolean): Tensor {
   const g = geometry(output, dim);
   const fl = flavour(output.dtype), r = fl.r;
@@ -98,16 +107,14 @@ function softmaxBackwardKernel(grad: Tensor, output: Tensor, dim: number, log: b
   const fma = fl.f64 ? fma64 : fma32;
   if (g.last) {
     const prod = new Float64Array(g.size);
-    // log: exp(output) of every row at once through the SIMD lane (the same float32 values as expV)
-    const S = log && !fl.f64 ? sleefKernels() : null;
-    const ex = S ? new Float32Array(g.outer * g.size) : null;
-    if (S) S.map('exp', od, 0, ex!, 0, ex!.length);
+    // log: exp(output) of every row at once, through the SIMD lane where it runs (the same float32
+    // values as expV)
+    const ex = log ? expAll(od, g.outer * g.size, fl) : null;
     for (let o = 0; o < g.outer; o++) {
       const base = o * g.size;
-      if (log) {
+      if (ex) {
         const sum = reduceAll(gd, base, g.size, fl.add, fl.f64);
-        if (ex) for (let i = 0; i < g.size; i++) rd[base + i] = fma(-ex[base + i], sum, gd[base + i]);
-        else for (let i = 0; i < g.size; i++) rd[base + i] = fma(-fl.expV(od[base + i]), sum, gd[base + i]);
+        for (let i = 0; i < g.size; i++) rd[base + i] = fma(-ex[base + i], sum, gd[base + i]);
       } else {
         for (let i = 0; i < g.size; i++) prod[i] = r(gd[base + i] * od[base + i]);
         const sum = reduceAll(prod, 0, g.size, fl.add, fl.f64);
